@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import {
+  ParameterError,
+  defaultParameterValue,
+  parseParameterValue,
+  resolveUser,
+  type Config,
+  type ParameterDefinition,
+} from '@flowkit/core';
+import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
+import { openBackends, type PreparedFlow } from '../flow';
+import { UsageError, backendOptions, positiveInteger } from '../usage';
+import { VERSION } from '../version';
+
+/** Options of `run` that a parameter may not shadow. */
+const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'quiet', 'color', 'run-id-file', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+
+export interface RunArgs {
+  tag?: string[];
+  'max-workers': number;
+  'max-num-splits': number;
+  with?: string[];
+  quiet: boolean;
+  color: boolean;
+  'run-id-file'?: string;
+  datastore?: string;
+  'datastore-root'?: string;
+  metadata?: string;
+  [parameter: string]: unknown;
+}
+
+/** Adds `run`'s options, and one option per flow parameter, to a yargs command. */
+export function runOptions(cli: Argv, flow: PreparedFlow | undefined): Argv<RunArgs> {
+  const withOptions = cli
+    .option('tag', { type: 'string', array: true, describe: 'Tag the run (repeatable)' })
+    .option('max-workers', { type: 'number', default: 16, describe: 'Tasks running at once' })
+    .option('max-num-splits', { type: 'number', default: 100, describe: 'Most tasks one foreach may start' })
+    .option('with', { type: 'string', array: true, describe: 'Add a decorator to every step: --with retry, --with timeout:seconds=60' })
+    .option('quiet', { type: 'boolean', default: false, describe: "Hide FlowKit's own messages" })
+    .option('color', { type: 'boolean', default: process.stdout.isTTY === true, describe: 'Colour the output (--no-color to turn off)' })
+    .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
+    .options(backendOptions);
+  for (const [field, definition] of flow?.parameters ?? []) {
+    if (RUN_OPTIONS.includes(definition.name)) {
+      throw new ParameterError(`Parameter '${definition.name}' (field ${field}) clashes with the run option --${definition.name}.`, { hint: 'rename the parameter' });
+    }
+    withOptions.option(definition.name, {
+      type: 'string',
+      group: 'Parameters:',
+      describe: describeParameter(definition),
+    });
+  }
+  return withOptions as unknown as Argv<RunArgs>;
+}
+
+function describeParameter(definition: ParameterDefinition): string {
+  const shown = typeof definition.default === 'function' ? '(computed)' : JSON.stringify(definition.default);
+  const parts = [definition.help ?? '', `[${definition.type}]`];
+  if (definition.required) parts.push('[required]');
+  else if (definition.default !== undefined) parts.push(`[default: ${shown}]`);
+  return parts.filter(Boolean).join(' ');
+}
+
+/** Each parameter's value from the command line, else its default. */
+export function parameterValues(parameters: Map<string, ParameterDefinition>, args: Record<string, unknown>): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  for (const [field, definition] of parameters) {
+    let given = args[definition.name];
+    if (Array.isArray(given)) given = given[given.length - 1];
+    if (given === undefined) values.set(field, defaultParameterValue(definition));
+    else values.set(field, parseParameterValue(definition, definition.type === 'boolean' && given === '' ? 'true' : String(given)));
+  }
+  return values;
+}
+
+/** `flowkit run`: one new run of the flow; returns the exit code (130 when interrupted). */
+export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Config): Promise<number> {
+  const maxWorkers = positiveInteger('max-workers', args['max-workers']);
+  const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
+  const tags = validTags(args.tag ?? []);
+  const withSpecs = (args.with ?? []).map(parseWithSpec);
+  const parameters = parameterValues(flow.parameters, args);
+  const backends = openBackends(args, config, flow.flowDir);
+  const user = resolveUser(config);
+  const console = new RunConsole({ quiet: args.quiet, color: args.color });
+  console.info(`FlowKit ${VERSION} executing ${flow.graph.flowName} for user:${user}`);
+  console.info('Validating your flow...\n    The graph looks good!');
+
+  let scheduler: Scheduler | undefined;
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error('Interrupted: stopping the tasks (Ctrl-C again to quit at once)...');
+    scheduler?.stop('interrupted');
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  try {
+    const result = await runFlow({
+      ...backends,
+      graph: flow.graph,
+      codePackage: flow.codePackage,
+      flowClass: flow.flowClass,
+      parameters,
+      config,
+      user,
+      tags,
+      maxWorkers,
+      maxNumSplits,
+      withSpecs,
+      console,
+      cwd: process.cwd(),
+      version: VERSION,
+      onRunStarted(runId, started) {
+        scheduler = started;
+        if (args['run-id-file']) writeFileSync(args['run-id-file'], runId);
+      },
+    });
+    if (interrupted) return 130;
+    if (!result.succeeded) {
+      console.error(`Run ${flow.graph.flowName}/${result.runId} failed: ${result.failure ?? 'unknown cause'}.`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
+
+function validTags(tags: string[]): string[] {
+  for (const tag of tags) {
+    if (tag.trim() === '' || tag.length > 512 || tag.includes('\0')) {
+      throw new UsageError(`Tag ${JSON.stringify(tag)} is not valid.`, { hint: 'a tag is 1 to 512 characters of text' });
+    }
+  }
+  return tags;
+}

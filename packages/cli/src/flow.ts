@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  FlowDefinitionError,
+  FlowKitError,
+  registry,
+  parametersOf,
+  type Config,
+  type DataStore,
+  type FlowGraph,
+  type FlowSpec,
+  type MetadataProvider,
+  type ParameterDefinition,
+  Settings,
+} from '@flowkit/core';
+import { formatIssue, loadGraph, type LintIssue } from '@flowkit/graph';
+import { buildCodePackage, loadCodePackage, type CodePackage } from '@flowkit/runtime';
+import { discoverPluginModules, usePlugins } from './plugins';
+
+/** The flow failed lint: every issue, located, then a count. */
+export class FlowLintError extends FlowKitError {
+  constructor(readonly issues: LintIssue[]) {
+    super(`${issues.map(formatIssue).join('\n')}\n${issues.length} problem${issues.length === 1 ? '' : 's'} in the flow; fix ${issues.length === 1 ? 'it' : 'them'} and run again.`);
+  }
+}
+
+/** Resolves the flow file argument, refusing what cannot be a flow before anything else runs. */
+export function resolveFlowFile(file: string): string {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new FlowDefinitionError(`Flow file ${file} does not exist.`, { hint: 'give the path of a .ts or .js file that defines a FlowSpec subclass' });
+  return path;
+}
+
+/** The graph of a flow file, refused with every lint issue when it is not valid. */
+export function checkedGraph(file: string): FlowGraph {
+  const { graph, issues } = loadGraph(resolveFlowFile(file));
+  if (issues.length > 0) throw new FlowLintError(issues);
+  return graph;
+}
+
+export interface Backends {
+  datastoreName: string;
+  storage: DataStore;
+  metadataName: string;
+  metadata: MetadataProvider;
+  /** Where local records and the code package cache live. */
+  localRoot: string;
+}
+
+export interface BackendOptions {
+  datastore?: string;
+  datastoreRoot?: string;
+  metadata?: string;
+}
+
+/** Loads the plugins a flow can use: those installed near the flow, near the working directory and beside the CLI. */
+export function loadPlugins(flowDir: string, config: Config): string[] {
+  const modules = discoverPluginModules([flowDir, process.cwd(), __dirname], config);
+  usePlugins(modules);
+  return modules;
+}
+
+/** Picks the datastore and metadata provider from options, then settings, then the embedded defaults. */
+export function openBackends(options: BackendOptions, config: Config, flowDir: string): Backends {
+  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
+  const metadataName = options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local';
+  const local = registry.dataStore('local');
+  const factory = registry.dataStore(datastoreName);
+  const root = options.datastoreRoot ?? factory.defaultRoot(config, flowDir);
+  const localRoot = datastoreName === 'local' ? root : local.defaultRoot(config, flowDir);
+  return {
+    datastoreName,
+    storage: factory.create(root, config),
+    metadataName,
+    metadata: registry.metadataProvider(metadataName).create(config, localRoot),
+    localRoot,
+  };
+}
+
+export interface PreparedFlow {
+  file: string;
+  flowDir: string;
+  graph: FlowGraph;
+  codePackage: CodePackage;
+  flowClass: new () => FlowSpec;
+  /** Parameter definitions by field name. */
+  parameters: Map<string, ParameterDefinition>;
+}
+
+/**
+ * Lints the flow, loads the plugins, bundles both into the code package (cached under the local
+ * root's `_code/`), and loads it to learn the flow's parameters.
+ */
+export async function prepareFlow(file: string, config: Config): Promise<PreparedFlow> {
+  const graph = checkedGraph(file);
+  const flowDir = dirname(graph.file);
+  const pluginModules = loadPlugins(flowDir, config);
+  const cacheDir = join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
+  const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
+  const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
+  return { file: graph.file, flowDir, graph, codePackage, flowClass, parameters: parametersOf(new flowClass()) };
+}

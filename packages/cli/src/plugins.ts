@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { PluginError, Settings, registry, type Config, type FlowKitPlugin } from '@flowkit/core';
+
+/**
+ * Finds plugin packages: every installed `@flowkit/*` or `flowkit-plugin-*` package whose package.json
+ * says `"flowkit": { "plugin": true }`, looking in the node_modules above each start directory
+ * (nearest first), plus the modules named in FLOWKIT_PLUGINS. Returns their entry modules' paths.
+ */
+export function discoverPluginModules(startDirs: string[], config: Config): string[] {
+  const byName = new Map<string, string>();
+  for (const start of startDirs) {
+    for (let dir = resolve(start); ; dir = dirname(dir)) {
+      for (const packageDir of candidatePackages(join(dir, 'node_modules'))) {
+        const manifest = readManifest(packageDir);
+        if (manifest?.flowkit?.plugin && !byName.has(manifest.name)) byName.set(manifest.name, require.resolve(realpathSync(packageDir)));
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  for (const specifier of (config.get(Settings.plugins) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      byName.set(specifier, require.resolve(specifier, { paths: [process.cwd(), ...startDirs] }));
+    } catch {
+      throw new PluginError(`Plugin '${specifier}' named in ${Settings.plugins} cannot be found.`, { hint: 'install it, or give the path to its entry module' });
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Loads plugin modules into this process's registry; each must export `plugin`. */
+export function usePlugins(modules: string[]): void {
+  for (const module of modules) {
+    const { plugin } = require(module) as { plugin?: FlowKitPlugin };
+    if (!plugin || typeof plugin.register !== 'function') {
+      throw new PluginError(`Plugin module ${module} does not export \`plugin\`.`, { hint: 'export const plugin: FlowKitPlugin = { name, register(registry) { ... } }' });
+    }
+    registry.use(plugin);
+  }
+}
+
+function candidatePackages(nodeModules: string): string[] {
+  if (!existsSync(nodeModules)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(nodeModules)) {
+    if (entry === '@flowkit') {
+      for (const scoped of readdirSync(join(nodeModules, entry))) found.push(join(nodeModules, entry, scoped));
+    } else if (entry.startsWith('flowkit-plugin-')) {
+      found.push(join(nodeModules, entry));
+    }
+  }
+  return found;
+}
+
+function readManifest(packageDir: string): { name: string; flowkit?: { plugin?: boolean } } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; flowkit?: { plugin?: boolean } };
+  } catch {
+    return undefined;
+  }
+}

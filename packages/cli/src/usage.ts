@@ -1,0 +1,18 @@
+import { FlowKitError } from '@flowkit/core';
+
+/** The command line itself is wrong: unknown option, bad value, missing argument. */
+export class UsageError extends FlowKitError {}
+
+export function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new UsageError(`--${name} takes a positive whole number, got ${JSON.stringify(value)}.`, { hint: `e.g. --${name} 8` });
+  }
+  return value;
+}
+
+/** Options every command that reads or writes run data takes. */
+export const backendOptions = {
+  datastore: { type: 'string', describe: 'Datastore plugin to use (default: local)' },
+  'datastore-root': { type: 'string', describe: 'Where the datastore keeps its data (default: .flowkit next to the flow)' },
+  metadata: { type: 'string', describe: 'Metadata provider plugin to use (default: local)' },
+} as const;

@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './errors';
+
+/**
+ * Settings are named once, as FLOWKIT_* names. A value comes from the environment, else from the
+ * profile JSON `$FLOWKIT_HOME/config[_<profile>].json` (written by `flowkit configure`), else a default.
+ */
+export const Settings = {
+  home: 'FLOWKIT_HOME',
+  profile: 'FLOWKIT_PROFILE',
+  user: 'FLOWKIT_USER',
+  defaultDatastore: 'FLOWKIT_DEFAULT_DATASTORE',
+  defaultMetadata: 'FLOWKIT_DEFAULT_METADATA',
+  datastoreSysrootLocal: 'FLOWKIT_DATASTORE_SYSROOT_LOCAL',
+  plugins: 'FLOWKIT_PLUGINS',
+} as const;
+
+export class Config {
+  constructor(private readonly values: Readonly<Record<string, string>>) {}
+
+  get(name: string): string | undefined {
+    const value = this.values[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** A copy with some settings replaced (command-line options win over everything). */
+  with(overrides: Record<string, string | undefined>): Config {
+    const values = { ...this.values };
+    for (const [name, value] of Object.entries(overrides)) if (value !== undefined) values[name] = value;
+    return new Config(values);
+  }
+
+  /** Settings to hand to a task process so it sees the same configuration. */
+  toEnv(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.values).filter(([name]) => name.startsWith('FLOWKIT_')));
+  }
+}
+
+export function configHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env[Settings.home] || join(homedir(), '.flowkitconfig');
+}
+
+export function profilePath(env: NodeJS.ProcessEnv = process.env): string {
+  const profile = env[Settings.profile];
+  return join(configHome(env), profile ? `config_${profile}.json` : 'config.json');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = profilePath(env);
+  let profile: Record<string, string> = {};
+  if (existsSync(file)) {
+    try {
+      profile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      throw new ConfigError(`Profile ${file} is not valid JSON: ${(error as Error).message}.`, {
+        hint: 'fix the file or write it again with `flowkit configure`',
+      });
+    }
+  }
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('FLOWKIT_') && value !== undefined));
+  return new Config({ ...profile, ...(fromEnv as Record<string, string>) });
+}
+
+/** Who runs FlowKit: FLOWKIT_USER, else the login name. */
+export function resolveUser(config: Config): string {
+  const user = config.get(Settings.user) ?? process.env.USER ?? safeLoginName();
+  if (!user) throw new ConfigError('Cannot tell who you are.', { hint: 'set FLOWKIT_USER to your name' });
+  return user;
+}
+
+function safeLoginName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}

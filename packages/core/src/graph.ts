@@ -1,0 +1,44 @@
+import type { DecoratorSpec } from './decorators';
+
+/**
+ * The static shape of a flow, as @flowkit/graph reads it from source. Core owns the type so the
+ * runtime, decorators and plugins can all speak about steps without depending on the parser.
+ *
+ * `type` follows Metaflow: start and end by name; join when the step takes `inputs`; otherwise what
+ * its next() does: `split-and` (several targets), `foreach`, or `linear`.
+ */
+export type StepType = 'start' | 'linear' | 'split-and' | 'foreach' | 'join' | 'end';
+
+export interface GraphStep {
+  name: string;
+  type: StepType;
+  /** Targets of the step's next(), in order. */
+  next: string[];
+  /** The artifact a foreach step fans out over. */
+  foreach?: string;
+  /** Steps whose next() names this one. */
+  parents: string[];
+  /** Open splits enclosing this step, outermost first. */
+  splitParents: string[];
+  /** For a split: the join that closes it. */
+  matchingJoin?: string;
+  /** Decorators written on the method, top first. */
+  decorators: DecoratorSpec[];
+  /** The method's JSDoc, if any. */
+  doc?: string;
+  line: number;
+  column: number;
+}
+
+export interface FlowGraph {
+  flowName: string;
+  /** Absolute path of the source file. */
+  file: string;
+  doc?: string;
+  /** Steps in source order. */
+  steps: Record<string, GraphStep>;
+  /** Step names from start to end, parents before children. */
+  order: string[];
+  /** Decorators written on the class, top first. */
+  decorators: DecoratorSpec[];
+}

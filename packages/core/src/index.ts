@@ -1,0 +1,51 @@
+export { FlowSpec, bindTask } from './flowspec';
+export type { ForeachFrame, Inputs, MergeOptions, NextOptions, StepNames, TaskBinding } from './flowspec';
+export { step, makeStepDecorator, makeFlowDecorator, isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
+export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
+export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue } from './parameter';
+export type { ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
+export { current, bindCurrent } from './current';
+export type { CurrentTask } from './current';
+export {
+  FlowKitError,
+  FlowDefinitionError,
+  ParameterError,
+  TransitionError,
+  MergeArtifactsError,
+  ArtifactError,
+  PathspecError,
+  DataStoreError,
+  PluginError,
+  ConfigError,
+  formatError,
+} from './errors';
+export type { SourceLocation } from './errors';
+export type { FlowGraph, GraphStep, StepType } from './graph';
+export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export { PluginRegistry, registry } from './plugins';
+export type {
+  CliExtension,
+  ComputeDecorator,
+  DataStore,
+  DataStoreFactory,
+  FlowDecorator,
+  FlowKitPlugin,
+  LaunchedTask,
+  LaunchPlan,
+  MetadataProvider,
+  MetadataProviderFactory,
+  RunEvent,
+  Sidecar,
+  StepDecorator,
+  TaskCommand,
+  TaskHookContext,
+} from './plugins';
+export { v8Serializer, sha256, encodeBlob, decodeBlob } from './serialization';
+export type { Serializer } from './serialization';
+export { FlowDataStore, MAX_ATTEMPTS, describeType } from './store';
+export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
+export { validateId, parsePathspec } from './pathspec';
+export type { Pathspec, PathspecKind } from './pathspec';
+export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
+export { mapLimit } from './concurrency';
+export { main } from './main';

@@ -1,0 +1,43 @@
+/** Records a MetadataProvider keeps. Times are milliseconds since the epoch. */
+
+export interface TaskRef {
+  flowName: string;
+  runId: string;
+  stepName: string;
+  taskId: string;
+}
+
+export interface RunRecord {
+  flowName: string;
+  runId: string;
+  user: string;
+  createdAt: number;
+  /** Tags users add and remove. */
+  tags: string[];
+  /** Tags FlowKit sets (`user:`, `runtime:`, `flowkit_version:`); they cannot be removed. */
+  systemTags: string[];
+  originRunId?: string;
+}
+
+/** Facts fixed when a task is created. */
+export interface TaskInfo {
+  /** Position in each enclosing foreach, outermost first. */
+  foreachIndices?: number[];
+  /** For a task cloned by resume: the task it was cloned from. */
+  clonedFrom?: string;
+}
+
+export interface TaskRecord extends TaskRef, TaskInfo {
+  createdAt: number;
+}
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed';
+
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: number;
+  finishedAt?: number;
+  status: AttemptStatus;
+  /** One line: why the attempt failed. */
+  error?: string;
+}

@@ -1,0 +1,46 @@
+import { Parameter, ParameterError, defaultParameterValue, isParameterDefinition, parametersOf, parseParameterValue } from './index';
+
+describe('Parameter', () => {
+  test('infers the type from the default and is found on an instance by field', () => {
+    class Holder {
+      rate = Parameter('rate', { default: 0.5 });
+      on = Parameter('on', { default: true });
+      cfg = Parameter('cfg', { type: 'json', default: { a: 1 } });
+      name = Parameter('name', { help: 'who' });
+      plain = 3;
+    }
+    const found = parametersOf(new Holder());
+    expect([...found.keys()]).toEqual(['rate', 'on', 'cfg', 'name']);
+    expect(found.get('rate')).toMatchObject({ name: 'rate', type: 'number', default: 0.5, required: false });
+    expect(found.get('on')?.type).toBe('boolean');
+    expect(found.get('cfg')?.type).toBe('json');
+    expect(found.get('name')).toMatchObject({ type: 'string', help: 'who' });
+    expect(isParameterDefinition({ name: 'x', type: 'string', required: false })).toBe(false);
+  });
+
+  test('refuses names that cannot be options', () => {
+    expect(() => Parameter('bad name', {})).toThrow(ParameterError);
+    expect(() => Parameter('-x', {})).toThrow("Parameter name '-x' is not valid.");
+  });
+
+  test('parses command-line text by type with errors that name the parameter', () => {
+    const num = Parameter('n', { type: 'number' }) as unknown as Parameters<typeof parseParameterValue>[0];
+    expect(parseParameterValue(num, '1e3')).toBe(1000);
+    expect(() => parseParameterValue(num, 'abc')).toThrow("Parameter 'n' expects a number, got 'abc'.");
+    expect(() => parseParameterValue(num, '')).toThrow(ParameterError);
+    const flag = Parameter('f', { type: 'boolean' }) as unknown as Parameters<typeof parseParameterValue>[0];
+    expect(parseParameterValue(flag, 'YES')).toBe(true);
+    expect(parseParameterValue(flag, '0')).toBe(false);
+    expect(() => parseParameterValue(flag, 'maybe')).toThrow("Parameter 'f' expects a boolean");
+    const json = Parameter('j', { type: 'json' }) as unknown as Parameters<typeof parseParameterValue>[0];
+    expect(parseParameterValue(json, '{"a":[1]}')).toEqual({ a: [1] });
+    expect(() => parseParameterValue(json, '{a')).toThrow("Parameter 'j' expects JSON, got '{a'.");
+  });
+
+  test('defaults: functions are called, required without value refuses', () => {
+    const computed = Parameter('c', { default: () => 'now' }) as unknown as Parameters<typeof defaultParameterValue>[0];
+    expect(defaultParameterValue(computed)).toBe('now');
+    const required = Parameter('r', { required: true }) as unknown as Parameters<typeof defaultParameterValue>[0];
+    expect(() => defaultParameterValue(required)).toThrow("Parameter 'r' is required.");
+  });
+});

@@ -1,0 +1,47 @@
+import { PathspecError } from './errors';
+
+/** The parts of a pathspec: `Flow/run/step/task`. */
+export type PathspecKind = 'flow' | 'run' | 'step' | 'task';
+
+const PATTERNS: Record<PathspecKind, RegExp> = {
+  flow: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+  run: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+  step: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+  task: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+};
+
+/**
+ * Checks an id that came from outside (command line, client, metadata) before it becomes part of a
+ * storage key, so no id can reach outside the datastore (`..`, `/`, NUL and friends are refused).
+ */
+export function validateId(kind: PathspecKind, value: string): string {
+  if (typeof value !== 'string' || !PATTERNS[kind].test(value)) {
+    throw new PathspecError(`Invalid ${kind} id ${JSON.stringify(value)}.`, {
+      hint: `a ${kind} id is letters, digits${kind === 'run' || kind === 'task' ? ', "-"' : ''} and "_" (at most 128)`,
+    });
+  }
+  return value;
+}
+
+export interface Pathspec {
+  flow: string;
+  run?: string;
+  step?: string;
+  task?: string;
+}
+
+const ORDER: PathspecKind[] = ['flow', 'run', 'step', 'task'];
+
+/** Parses and validates `Flow[/run[/step[/task]]]`. */
+export function parsePathspec(text: string): Pathspec {
+  const parts = text.split('/');
+  if (parts.length > ORDER.length) {
+    throw new PathspecError(`Invalid pathspec ${JSON.stringify(text)}: too many parts.`, { hint: 'write Flow/run/step/task' });
+  }
+  const spec: Record<string, string> = {};
+  parts.forEach((part, i) => {
+    const kind = ORDER[i] as PathspecKind;
+    spec[kind] = validateId(kind, part);
+  });
+  return spec as unknown as Pathspec;
+}

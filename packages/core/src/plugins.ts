@@ -1,0 +1,257 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { Config } from './config';
+import type { CurrentTask } from './current';
+import { PluginError } from './errors';
+import type { FlowSpec } from './flowspec';
+import type { FlowGraph, GraphStep } from './graph';
+import type { AttemptRecord, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+import type { Serializer } from './serialization';
+
+/** Byte storage under one root. Keys are `/`-separated; the layout on top of it is FlowDataStore's. */
+export interface DataStore {
+  /** Where it stores, as users write it: a directory, `s3://bucket/prefix`. */
+  readonly root: string;
+  /** Stores bytes atomically: readers see all of them or nothing. With ifAbsent an existing object is kept. */
+  put(key: string, data: Buffer, options?: { ifAbsent?: boolean }): Promise<void>;
+  /** Stores a local file's content, streaming (logs, large payloads). */
+  putFile(key: string, path: string): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  /** Synchronous read where the backend can; lets step code read artifacts lazily without await. */
+  getSync?(key: string): Buffer | undefined;
+  exists(key: string): Promise<boolean>;
+  /** Names directly under `prefix/` (files and folders), without the prefix. */
+  list(prefix: string): Promise<string[]>;
+}
+
+export interface DataStoreFactory {
+  readonly name: string;
+  /** The root when none is configured; `flowDir` is the flow file's directory. */
+  defaultRoot(config: Config, flowDir: string): string;
+  create(root: string, config: Config): DataStore;
+}
+
+/** The record of runs, tasks and attempts; ids are allocated here. */
+export interface MetadataProvider {
+  readonly name: string;
+  newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }): Promise<RunRecord>;
+  /** Allocates a task id unless one is given (the `_parameters` pseudo-task is task 0). */
+  newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info?: TaskInfo): Promise<TaskRecord>;
+  startAttempt(ref: TaskRef, attempt: number): Promise<void>;
+  finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void>;
+  listFlows(): Promise<string[]>;
+  listRuns(flowName: string): Promise<RunRecord[]>;
+  getRun(flowName: string, runId: string): Promise<RunRecord | undefined>;
+  listSteps(flowName: string, runId: string): Promise<string[]>;
+  listTasks(flowName: string, runId: string, stepName: string): Promise<TaskRecord[]>;
+  getTask(ref: TaskRef): Promise<TaskRecord | undefined>;
+  listAttempts(ref: TaskRef): Promise<AttemptRecord[]>;
+  /** Replaces a run's user tags; returns them. */
+  setTags(flowName: string, runId: string, tags: string[]): Promise<string[]>;
+}
+
+export interface MetadataProviderFactory {
+  readonly name: string;
+  /** `localRoot` is the local datastore root, where local records live. */
+  create(config: Config, localRoot: string): MetadataProvider;
+}
+
+/** How the scheduler will start one task; decorators shape it before launch. */
+export interface LaunchPlan {
+  env: Record<string, string>;
+  /** Attempts in total, the first included. */
+  maxAttempts: number;
+  timeoutSeconds?: number;
+  /** Set by a compute decorator (batch, kubernetes) to run the task elsewhere. */
+  compute?: { decorator: ComputeDecorator; attributes: Record<string, unknown> };
+}
+
+/** What a step decorator sees inside the task process. */
+export interface TaskHookContext {
+  flow: FlowSpec;
+  task: CurrentTask;
+  attempt: number;
+  attributes: Record<string, unknown>;
+}
+
+export interface StepDecorator {
+  readonly name: string;
+  /** Checks and normalizes attributes before any task runs; throws PluginError naming the attribute. */
+  validate?(attributes: Record<string, unknown>, step: GraphStep, graph: FlowGraph): Record<string, unknown>;
+  /** Scheduler side, before each task launch. */
+  onLaunch?(attributes: Record<string, unknown>, plan: LaunchPlan): void;
+  /** Task side, before the user code runs. */
+  beforeStep?(context: TaskHookContext): void | Promise<void>;
+  /** Task side, after the user code failed. Return true when the failure is handled (the step then succeeds). */
+  onStepError?(context: TaskHookContext, error: unknown): boolean | Promise<boolean>;
+}
+
+/** A running task process wherever it runs: a local process, a Batch job, a Kubernetes pod. */
+export interface LaunchedTask {
+  /** What the output prefix shows: a pid, a job id. */
+  readonly label: string;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The command that runs one task; argv only, never a shell string. */
+export interface TaskCommand {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface ComputeDecorator extends StepDecorator {
+  launch(command: TaskCommand, attributes: Record<string, unknown>): LaunchedTask;
+}
+
+export interface FlowDecorator {
+  readonly name: string;
+  validate?(attributes: Record<string, unknown>, graph: FlowGraph): Record<string, unknown>;
+  /** Scheduler side, before each task launch (after the step's own decorators). */
+  onLaunch?(attributes: Record<string, unknown>, step: GraphStep, plan: LaunchPlan): void;
+}
+
+export type RunEvent =
+  | { type: 'run-started'; flowName: string; runId: string }
+  | { type: 'task-started'; ref: TaskRef; attempt: number }
+  | { type: 'task-finished'; ref: TaskRef; attempt: number; status: 'succeeded' | 'failed' }
+  | { type: 'run-finished'; flowName: string; runId: string; status: 'succeeded' | 'failed' };
+
+/** Runs beside the scheduler and hears about the run (event loggers, monitors). */
+export interface Sidecar {
+  readonly name: string;
+  event(event: RunEvent): void;
+  close?(): Promise<void>;
+}
+
+/** Adds commands to the `flowkit` CLI; `cli` is its yargs instance. */
+export interface CliExtension {
+  readonly name: string;
+  register(cli: unknown): void;
+}
+
+/** What a plugin package exports: one function that registers everything it provides. */
+export interface FlowKitPlugin {
+  readonly name: string;
+  register(registry: PluginRegistry): void;
+}
+
+const Tokens = {
+  dataStore: Symbol.for('flowkit.DataStoreFactory'),
+  metadata: Symbol.for('flowkit.MetadataProviderFactory'),
+  stepDecorator: Symbol.for('flowkit.StepDecorator'),
+  flowDecorator: Symbol.for('flowkit.FlowDecorator'),
+  sidecar: Symbol.for('flowkit.Sidecar'),
+  serializer: Symbol.for('flowkit.Serializer'),
+  cli: Symbol.for('flowkit.CliExtension'),
+} as const;
+
+/**
+ * Where plugins put their implementations and the runtime finds them by name. Built-in backends
+ * register through exactly this API; the runtime never names a backend.
+ */
+export class PluginRegistry {
+  private readonly used = new Set<string>();
+
+  constructor(private readonly container: DependencyContainer = rootContainer.createChildContainer()) {}
+
+  use(plugin: FlowKitPlugin): this {
+    if (!this.used.has(plugin.name)) {
+      this.used.add(plugin.name);
+      plugin.register(this);
+    }
+    return this;
+  }
+
+  pluginNames(): string[] {
+    return [...this.used];
+  }
+
+  addDataStore(factory: DataStoreFactory): this {
+    return this.add(Tokens.dataStore, factory);
+  }
+
+  addMetadataProvider(factory: MetadataProviderFactory): this {
+    return this.add(Tokens.metadata, factory);
+  }
+
+  addStepDecorator(decorator: StepDecorator): this {
+    return this.add(Tokens.stepDecorator, decorator);
+  }
+
+  addFlowDecorator(decorator: FlowDecorator): this {
+    return this.add(Tokens.flowDecorator, decorator);
+  }
+
+  addSidecar(sidecar: Sidecar): this {
+    return this.add(Tokens.sidecar, sidecar);
+  }
+
+  /** Serializers added later are tried first; v8 is the fallback. */
+  addSerializer(serializer: Serializer): this {
+    return this.add(Tokens.serializer, serializer);
+  }
+
+  addCliExtension(extension: CliExtension): this {
+    return this.add(Tokens.cli, extension);
+  }
+
+  dataStore(name: string): DataStoreFactory {
+    return this.named(Tokens.dataStore, name, 'datastore', '--datastore');
+  }
+
+  metadataProvider(name: string): MetadataProviderFactory {
+    return this.named(Tokens.metadata, name, 'metadata provider', '--metadata');
+  }
+
+  stepDecorator(name: string): StepDecorator {
+    return this.named(Tokens.stepDecorator, name, 'step decorator', '--with / @decorator');
+  }
+
+  flowDecorator(name: string): FlowDecorator {
+    return this.named(Tokens.flowDecorator, name, 'flow decorator', 'the class decorator');
+  }
+
+  hasStepDecorator(name: string): boolean {
+    return this.all<StepDecorator>(Tokens.stepDecorator).some((d) => d.name === name);
+  }
+
+  sidecars(): Sidecar[] {
+    return this.all(Tokens.sidecar);
+  }
+
+  serializers(): Serializer[] {
+    return this.all<Serializer>(Tokens.serializer).reverse();
+  }
+
+  cliExtensions(): CliExtension[] {
+    return this.all(Tokens.cli);
+  }
+
+  private add(token: symbol, value: object): this {
+    this.container.register(token, { useValue: value });
+    return this;
+  }
+
+  private all<T>(token: symbol): T[] {
+    return this.container.isRegistered(token) ? this.container.resolveAll<T>(token) : [];
+  }
+
+  private named<T extends { name: string }>(token: symbol, name: string, what: string, where: string): T {
+    const candidates = this.all<T>(token);
+    const found = candidates.filter((c) => c.name === name).pop();
+    if (!found) {
+      const known = candidates.map((c) => c.name).join(', ') || 'none';
+      throw new PluginError(`Unknown ${what} '${name}' (${where}).`, {
+        hint: `known: ${known}; install the plugin package that provides it`,
+      });
+    }
+    return found;
+  }
+}
+
+/** The process-wide registry the CLI and task processes load plugins into. */
+export const registry = new PluginRegistry();

@@ -1,0 +1,163 @@
+import { mapLimit } from './concurrency';
+import { ArtifactError, DataStoreError } from './errors';
+import type { ForeachFrame } from './flowspec';
+import type { TaskRef } from './metadata';
+import type { DataStore } from './plugins';
+import { decodeBlob, encodeBlob, sha256, v8Serializer, type Serializer } from './serialization';
+
+/** Attempts per task, the first included; the runtime and readers share this bound. */
+export const MAX_ATTEMPTS = 6;
+
+/** How an attempt's index points at one stored value. */
+export interface ArtifactRef {
+  sha: string;
+  /** What the value was: `number`, `Map`, `Float64Array`, ... */
+  type: string;
+  /** Serialized size in bytes. */
+  size: number;
+  serializer: string;
+}
+
+export interface StoredForeachFrame extends ForeachFrame {
+  /** The item this task got from the split (`this.input`). */
+  input: ArtifactRef;
+}
+
+/** What a finished step decided to run next. */
+export interface Transition {
+  next: string[];
+  foreach?: { var: string; items: ArtifactRef[] };
+}
+
+/** The record of one successful attempt, written before its DONE marker. */
+export interface AttemptData {
+  artifacts: Record<string, ArtifactRef>;
+  foreachStack: StoredForeachFrame[];
+  transition?: Transition;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+const SAVE_CONCURRENCY = 16;
+
+/** The type name recorded with an artifact. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'Object';
+}
+
+/**
+ * The layout of one flow's data on any DataStore:
+ * ```
+ * <Flow>/data/<sha[0:2]>/<sha>                        content-addressed blobs, maybe gzip
+ * <Flow>/<run>/<step>/<task>/<attempt>.data.json      the attempt's artifact index
+ * <Flow>/<run>/<step>/<task>/<attempt>.<stream>.log   its output
+ * <Flow>/<run>/<step>/<task>/<attempt>.DONE           written last: the attempt is complete
+ * ```
+ * Readers only trust attempts with a DONE marker, so a crash mid-write is never read.
+ */
+export class FlowDataStore {
+  private readonly serializers: Serializer[];
+
+  constructor(
+    readonly storage: DataStore,
+    readonly flowName: string,
+    serializers: Serializer[] = [],
+  ) {
+    this.serializers = [...serializers, v8Serializer];
+  }
+
+  /** Serializes, hashes and stores values; identical values are stored once. */
+  async saveArtifacts(values: Map<string, unknown>): Promise<Map<string, ArtifactRef>> {
+    const entries = [...values];
+    const refs = await mapLimit(entries, SAVE_CONCURRENCY, ([name, value]) => this.saveValue(name, value));
+    return new Map(entries.map(([name], i) => [name, refs[i] as ArtifactRef]));
+  }
+
+  async saveValue(name: string, value: unknown): Promise<ArtifactRef> {
+    const serializer = this.serializers.find((s) => s.canSerialize(value)) as Serializer;
+    let data: Buffer;
+    try {
+      data = serializer.serialize(value);
+    } catch (error) {
+      throw new ArtifactError(`Artifact '${name}' (${describeType(value)}) cannot be stored: ${(error as Error).message}`, {
+        hint: 'store plain data (objects, arrays, Map, Set, Date, typed arrays, Buffer), or register a Serializer for this type',
+      });
+    }
+    const sha = sha256(data);
+    await this.storage.put(this.blobKey(sha), encodeBlob(data), { ifAbsent: true });
+    return { sha, type: describeType(value), size: data.length, serializer: serializer.name };
+  }
+
+  async loadValue(ref: ArtifactRef): Promise<unknown> {
+    const stored = await this.storage.get(this.blobKey(ref.sha));
+    return this.decode(ref, stored);
+  }
+
+  /** Synchronous load; only for backends with getSync. */
+  loadValueSync(ref: ArtifactRef): unknown {
+    if (!this.storage.getSync) throw new DataStoreError(`The datastore at ${this.storage.root} cannot read synchronously.`);
+    return this.decode(ref, this.storage.getSync(this.blobKey(ref.sha)));
+  }
+
+  blobKey(sha: string): string {
+    return `${this.flowName}/data/${sha.slice(0, 2)}/${sha}`;
+  }
+
+  /** Writes the attempt's index, then its DONE marker. */
+  async commitAttempt(ref: TaskRef, attempt: number, data: AttemptData): Promise<void> {
+    await this.storage.put(this.attemptKey(ref, attempt, 'data.json'), Buffer.from(JSON.stringify(data)));
+    await this.storage.put(this.attemptKey(ref, attempt, 'DONE'), Buffer.from(JSON.stringify({ finishedAt: Date.now() })));
+  }
+
+  /** The highest attempt with a DONE marker, or undefined when none finished. */
+  async latestDoneAttempt(ref: TaskRef): Promise<number | undefined> {
+    const names = await this.storage.list(this.taskPrefix(ref));
+    let latest: number | undefined;
+    for (const name of names) {
+      const match = /^(\d+)\.DONE$/.exec(name);
+      if (match) latest = Math.max(latest ?? -1, Number(match[1]));
+    }
+    return latest;
+  }
+
+  async readAttempt(ref: TaskRef, attempt: number): Promise<AttemptData> {
+    const data = await this.storage.get(this.attemptKey(ref, attempt, 'data.json'));
+    if (!data) throw new DataStoreError(`No data for attempt ${attempt} of ${this.taskPrefix(ref)}.`);
+    return JSON.parse(data.toString('utf8')) as AttemptData;
+  }
+
+  /** The latest finished attempt's data, or undefined when the task never finished. */
+  async readLatest(ref: TaskRef): Promise<{ attempt: number; data: AttemptData } | undefined> {
+    const attempt = await this.latestDoneAttempt(ref);
+    return attempt === undefined ? undefined : { attempt, data: await this.readAttempt(ref, attempt) };
+  }
+
+  async saveLog(ref: TaskRef, attempt: number, stream: LogStream, file: string): Promise<void> {
+    await this.storage.putFile(this.attemptKey(ref, attempt, `${stream}.log`), file);
+  }
+
+  async loadLog(ref: TaskRef, attempt: number, stream: LogStream): Promise<Buffer | undefined> {
+    return this.storage.get(this.attemptKey(ref, attempt, `${stream}.log`));
+  }
+
+  taskPrefix(ref: TaskRef): string {
+    return `${this.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}`;
+  }
+
+  private attemptKey(ref: TaskRef, attempt: number, suffix: string): string {
+    return `${this.taskPrefix(ref)}/${attempt}.${suffix}`;
+  }
+
+  private decode(ref: ArtifactRef, stored: Buffer | undefined): unknown {
+    if (!stored) throw new DataStoreError(`Blob ${ref.sha} is missing from ${this.storage.root}.`, { hint: 'the datastore was modified outside FlowKit' });
+    const serializer = this.serializers.find((s) => s.name === ref.serializer);
+    if (!serializer) {
+      throw new ArtifactError(`No serializer '${ref.serializer}' is loaded to read a ${ref.type} artifact.`, {
+        hint: 'install the plugin that registered that serializer',
+      });
+    }
+    return serializer.deserialize(decodeBlob(stored));
+  }
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { FlowDefinitionError, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
+
+/** A flow compiled to one self-contained JavaScript file that runs any of its tasks. */
+export interface CodePackage {
+  /** Absolute path of the bundle. */
+  path: string;
+  sha: string;
+}
+
+/** What requiring a code package gives the process that loads it. */
+export interface LoadedCodePackage {
+  flowClass: new () => FlowSpec;
+  plugins: FlowKitPlugin[];
+}
+
+const LOADING_FLAG = Symbol.for('flowkit.loadingFlowBundle');
+const MAIN_CLASS = Symbol.for('flowkit.mainClass');
+
+/**
+ * Bundles the flow, FlowKit's task entry and the plugins into one file with esbuild, so every task
+ * starts a plain `node` process that reads a single file. Bundles are content-addressed under
+ * `<cacheDir>/<sha>.js`: an unchanged flow reuses its bundle.
+ */
+export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; pluginModules: string[]; cacheDir: string }): Promise<CodePackage> {
+  const taskEntry = require.resolve('./taskProcess');
+  const lines = [
+    `globalThis[Symbol.for('flowkit.loadingFlowBundle')] = true;`,
+    `const flowModule = require(${JSON.stringify(options.flowFile)});`,
+    `const plugins = [${options.pluginModules.map((m) => `require(${JSON.stringify(m)}).plugin`).join(', ')}];`,
+    `const graph = ${JSON.stringify(options.graph)};`,
+    `module.exports = { flowModule, plugins, graph };`,
+    `if (require.main === module) require(${JSON.stringify(taskEntry)}).runTaskProcess(flowModule, plugins, graph);`,
+  ];
+  let result;
+  try {
+    result = await build({
+      stdin: { contents: lines.join('\n'), resolveDir: dirname(options.flowFile), sourcefile: 'flowkit-task-entry.js', loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      write: false,
+      sourcemap: 'external',
+      outfile: 'flow.js',
+      logLevel: 'silent',
+      keepNames: true,
+      // A flow outside any npm project still finds FlowKit where the CLI is installed.
+      nodePaths: nodeModulesAbove(__dirname),
+    });
+  } catch (error) {
+    const first = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors?.[0];
+    throw new FlowDefinitionError(`Cannot compile ${options.flowFile}: ${first?.text ?? (error as Error).message}`, {
+      location: first?.location ? { file: first.location.file, line: first.location.line, column: first.location.column + 1 } : undefined,
+      hint: 'fix the import or syntax error; `flowkit check` shows all problems',
+    });
+  }
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
+  if (!code || !map) throw new Error('esbuild produced no bundle');
+  const sha = createHash('sha256').update(code.contents).digest('hex');
+  const path = join(options.cacheDir, `${sha}.js`);
+  if (!existsSync(path)) {
+    mkdirSync(options.cacheDir, { recursive: true });
+    writeAtomically(`${path}.map`, Buffer.from(map.contents));
+    writeAtomically(path, Buffer.from(code.contents).toString('utf8').replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${sha}.js.map`));
+  }
+  return { path, sha };
+}
+
+function nodeModulesAbove(dir: string): string[] {
+  const found: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    const candidate = join(current, 'node_modules');
+    if (basename(current) !== 'node_modules' && existsSync(candidate)) found.push(candidate);
+    if (dirname(current) === current) return found;
+  }
+}
+
+function writeAtomically(path: string, data: Buffer | string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+/** Loads a code package into this process (user module code runs; steps do not). */
+export function loadCodePackage(path: string, flowName: string): LoadedCodePackage {
+  const globals = globalThis as Record<symbol, unknown>;
+  globals[LOADING_FLAG] = true;
+  const loaded = require(path) as { flowModule: Record<string, unknown>; plugins: FlowKitPlugin[] };
+  return { flowClass: findFlowClass(loaded.flowModule, flowName), plugins: loaded.plugins };
+}
+
+/** The flow class among a module's exports (or the one passed to main()). */
+export function findFlowClass(flowModule: Record<string, unknown>, flowName: string): new () => FlowSpec {
+  const candidates = [flowModule.default, ...Object.values(flowModule), (globalThis as Record<symbol, unknown>)[MAIN_CLASS]];
+  const found = candidates.find((value) => typeof value === 'function' && value.name === flowName);
+  if (!found) {
+    throw new FlowDefinitionError(`The flow file does not export class ${flowName}.`, {
+      hint: `write \`export default class ${flowName} extends FlowSpec\` (or export it by name)`,
+    });
+  }
+  return found as new () => FlowSpec;
+}

@@ -1,0 +1,8 @@
+export { buildCodePackage, loadCodePackage, findFlowClass } from './codePackage';
+export type { CodePackage, LoadedCodePackage } from './codePackage';
+export { runFlow } from './run';
+export type { RunRequest, RunResult } from './run';
+export { Scheduler } from './scheduler';
+export { RunConsole, timestamp } from './console';
+export { parseWithSpec, resolveStepDecorators } from './decorators';
+export type { ResolvedDecorator } from './decorators';

@@ -1,0 +1,114 @@
+import {
+  FlowDataStore,
+  registry,
+  type Config,
+  type DataStore,
+  type DecoratorSpec,
+  type FlowGraph,
+  type FlowSpec,
+  type LaunchPlan,
+  type MetadataProvider,
+  flowDecoratorsOf,
+} from '@flowkit/core';
+import type { CodePackage } from './codePackage';
+import type { RunConsole } from './console';
+import { resolveStepDecorators } from './decorators';
+import { Scheduler } from './scheduler';
+
+export interface RunRequest {
+  graph: FlowGraph;
+  codePackage: CodePackage;
+  flowClass: new () => FlowSpec;
+  /** Parameter values by field name. */
+  parameters: Map<string, unknown>;
+  storage: DataStore;
+  datastoreName: string;
+  metadata: MetadataProvider;
+  metadataName: string;
+  localRoot: string;
+  config: Config;
+  user: string;
+  tags: string[];
+  maxWorkers: number;
+  maxNumSplits: number;
+  withSpecs: DecoratorSpec[];
+  console: RunConsole;
+  cwd: string;
+  version: string;
+  /** Called with the run id as soon as it exists (for `--run-id-file`, signal handling). */
+  onRunStarted?(runId: string, scheduler: Scheduler): void;
+}
+
+export interface RunResult {
+  runId: string;
+  succeeded: boolean;
+  failure?: string;
+}
+
+/**
+ * Starts a new run: checks every decorator, records the run and its parameters, then lets the
+ * scheduler drive the tasks.
+ */
+export async function runFlow(request: RunRequest): Promise<RunResult> {
+  const { graph, metadata, console } = request;
+  const launchPlan = planLaunches(request);
+  const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
+
+  const run = await metadata.newRun(graph.flowName, {
+    user: request.user,
+    tags: request.tags,
+    systemTags: [`user:${request.user}`, 'runtime:dev', `flowkit_version:${request.version}`],
+  });
+  console.info(`Workflow starting (run-id ${run.runId}):`);
+
+  const parameterTask = await metadata.newTask({ flowName: graph.flowName, runId: run.runId, stepName: '_parameters', taskId: '0' });
+  const refs = await store.saveArtifacts(request.parameters);
+  await store.commitAttempt(parameterTask, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
+
+  const scheduler = new Scheduler({
+    graph,
+    runId: run.runId,
+    bundlePath: request.codePackage.path,
+    store,
+    metadata,
+    console,
+    maxWorkers: request.maxWorkers,
+    taskArgs: {
+      maxNumSplits: request.maxNumSplits,
+      datastore: request.datastoreName,
+      datastoreRoot: request.storage.root,
+      metadata: request.metadataName,
+      localRoot: request.localRoot,
+      withSpecs: request.withSpecs,
+    },
+    launchPlan,
+    env: { ...process.env, ...request.config.toEnv() } as Record<string, string>,
+    cwd: request.cwd,
+    sidecars: registry.sidecars(),
+  });
+  request.onRunStarted?.(run.runId, scheduler);
+  const succeeded = await scheduler.execute();
+  if (succeeded) console.info('Done!');
+  return { runId: run.runId, succeeded, failure: scheduler.failure };
+}
+
+/** Validates every step's and the flow's decorators up front, and returns how to launch each step. */
+function planLaunches(request: RunRequest): (stepName: string) => LaunchPlan {
+  const { graph, flowClass, withSpecs } = request;
+  const flowDecorators = flowDecoratorsOf(flowClass).map(({ name, attributes }) => {
+    const decorator = registry.flowDecorator(name);
+    return { decorator, attributes: decorator.validate?.(attributes, graph) ?? attributes };
+  });
+  const plans = new Map<string, () => LaunchPlan>();
+  for (const stepName of Object.keys(graph.steps)) {
+    const step = graph.steps[stepName]!;
+    const decorators = resolveStepDecorators(registry, flowClass, graph, stepName, withSpecs);
+    plans.set(stepName, () => {
+      const plan: LaunchPlan = { env: {}, maxAttempts: 1 };
+      for (const { decorator, attributes } of flowDecorators) decorator.onLaunch?.(attributes, step, plan);
+      for (const { decorator, attributes } of decorators) decorator.onLaunch?.(attributes, plan);
+      return plan;
+    });
+  }
+  return (stepName) => (plans.get(stepName) as () => LaunchPlan)();
+}

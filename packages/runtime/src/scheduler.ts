@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
+import type { RunConsole } from './console';
+import { launchLocal } from './localLauncher';
+import { encodeTaskArgs, type TaskArgs } from './taskArgs';
+import { captureStream } from './taskOutput';
+
+/** One enclosing split, as the scheduler tracks it to know when a join has all its inputs. */
+interface SplitFrame {
+  splitTaskId: string;
+  expected: number;
+  /** This branch's position: the foreach index or the branch number. */
+  index: number;
+}
+
+interface PendingTask {
+  stepName: string;
+  inputPaths: string[];
+  splitIndex?: number;
+  frames: SplitFrame[];
+}
+
+interface RunningTask {
+  task: PendingTask;
+  ref: TaskRef;
+  attempt: number;
+  launched: LaunchedTask;
+}
+
+export interface SchedulerContext {
+  graph: FlowGraph;
+  runId: string;
+  bundlePath: string;
+  store: FlowDataStore;
+  metadata: MetadataProvider;
+  console: RunConsole;
+  maxWorkers: number;
+  /** Task arguments every task of the run shares. */
+  taskArgs: Pick<TaskArgs, 'maxNumSplits' | 'datastore' | 'datastoreRoot' | 'metadata' | 'localRoot' | 'originRunId' | 'withSpecs'>;
+  /** How to launch a step's tasks (decorators applied). */
+  launchPlan(stepName: string): LaunchPlan;
+  env: Record<string, string>;
+  cwd: string;
+  sidecars: Sidecar[];
+}
+
+/** How long a task gets between SIGTERM and SIGKILL when the run is stopped. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * Drives one run: keeps a queue of ready tasks, runs at most maxWorkers at once (one process each),
+ * retries failed attempts as the launch plan allows, and queues a join once all its inputs finished.
+ */
+export class Scheduler {
+  private readonly queue: PendingTask[] = [];
+  private readonly running = new Set<RunningTask>();
+  private readonly arrivals = new Map<string, Array<{ index: number; path: string }>>();
+  private readonly logDir = mkdtempSync(join(tmpdir(), 'flowkit-logs-'));
+  private failed: string | undefined;
+  private finished = false;
+  private changed = false;
+  private wake: () => void = () => undefined;
+
+  constructor(private readonly context: SchedulerContext) {}
+
+  /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
+  async execute(): Promise<boolean> {
+    this.queue.push({ stepName: 'start', inputPaths: ['_parameters/0'], frames: [] });
+    try {
+      while (!this.finished && (this.failed === undefined || this.running.size > 0)) {
+        while (this.failed === undefined && this.queue.length > 0 && this.running.size < this.context.maxWorkers) {
+          await this.launch(this.queue.shift() as PendingTask, undefined, 0);
+        }
+        if (this.running.size === 0 && this.queue.length === 0) break;
+        if (!this.changed) await new Promise<void>((resolve) => (this.wake = resolve));
+        this.changed = false;
+      }
+    } finally {
+      rmSync(this.logDir, { recursive: true, force: true });
+    }
+    return this.finished && this.failed === undefined;
+  }
+
+  /** Why the run failed, once it has. */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
+  /** Stops the run: running tasks get SIGTERM, then SIGKILL after a grace period. */
+  stop(reason: string): void {
+    this.failed ??= reason;
+    this.queue.length = 0;
+    for (const { launched } of this.running) {
+      launched.kill('SIGTERM');
+      setTimeout(() => launched.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    this.changed = true;
+    this.wake();
+  }
+
+  private async launch(task: PendingTask, existing: TaskRef | undefined, attempt: number): Promise<void> {
+    const { graph, runId, metadata } = this.context;
+    const ref =
+      existing ??
+      (await metadata.newTask(
+        { flowName: graph.flowName, runId, stepName: task.stepName },
+        { foreachIndices: task.splitIndex === undefined ? undefined : [task.splitIndex] },
+      ));
+    const taskRef: TaskRef = { flowName: ref.flowName, runId: ref.runId, stepName: ref.stepName, taskId: ref.taskId };
+    const plan = this.context.launchPlan(task.stepName);
+    const args = encodeTaskArgs({
+      ...this.context.taskArgs,
+      stepName: task.stepName,
+      runId,
+      taskId: taskRef.taskId,
+      attempt,
+      inputPaths: task.inputPaths,
+      splitIndex: task.splitIndex,
+    });
+    const command = { argv: [process.execPath, '--enable-source-maps', this.context.bundlePath, ...args], env: { ...this.context.env, ...plan.env }, cwd: this.context.cwd };
+    const launched = plan.compute ? plan.compute.decorator.launch(command, plan.compute.attributes) : launchLocal(command);
+    const entry: RunningTask = { task, ref: taskRef, attempt, launched };
+    this.running.add(entry);
+    const label = `${runId}/${task.stepName}/${taskRef.taskId} (${launched.label})`;
+    this.context.console.taskInfo(label, attempt === 0 ? 'Task is starting.' : `Task is starting (retry ${attempt}).`);
+    this.emit({ type: 'task-started', ref: taskRef, attempt });
+    this.supervise(entry, plan, label).catch((error: unknown) => {
+      this.running.delete(entry);
+      this.context.console.error(`FlowKit could not follow up on task ${label}: ${(error as Error).message}`);
+      this.stop('the scheduler failed');
+    });
+  }
+
+  private async supervise(entry: RunningTask, plan: LaunchPlan, label: string): Promise<void> {
+    const { launched, ref, attempt } = entry;
+    const base = join(this.logDir, `${ref.stepName}.${ref.taskId}.${attempt}`);
+    const timer = plan.timeoutSeconds === undefined ? undefined : setTimeout(() => launched.kill('SIGKILL'), plan.timeoutSeconds * 1000);
+    const [exit] = await Promise.all([
+      launched.exited,
+      captureStream(launched.stdout, `${base}.stdout`, 'stdout', this.context.console, () => label),
+      captureStream(launched.stderr, `${base}.stderr`, 'stderr', this.context.console, () => label),
+    ]);
+    if (timer) clearTimeout(timer);
+    await Promise.all([
+      this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
+      this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
+    ]);
+    this.running.delete(entry);
+    const succeeded = exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt;
+    if (succeeded) {
+      this.context.console.taskInfo(label, 'Task finished successfully.');
+      this.emit({ type: 'task-finished', ref, attempt, status: 'succeeded' });
+      await this.advance(entry.task, ref, attempt);
+    } else {
+      await this.recordCrash(ref, attempt, exit, plan);
+      this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
+      if (this.failed === undefined && attempt + 1 < plan.maxAttempts) {
+        this.context.console.taskInfo(label, 'Task failed; retrying.');
+        await this.launch(entry.task, ref, attempt + 1);
+      } else {
+        this.context.console.taskInfo(label, 'Task failed.');
+        this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
+      }
+    }
+    this.notify();
+  }
+
+  /** Records why an attempt died when the task process could not say so itself (killed, exit() in user code). */
+  private async recordCrash(ref: TaskRef, attempt: number, exit: { code: number | null; signal: string | null }, plan: LaunchPlan): Promise<void> {
+    const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
+    if (record?.status === 'failed') return;
+    const timedOut = exit.signal === 'SIGKILL' && plan.timeoutSeconds !== undefined;
+    const error = timedOut
+      ? `timed out after ${plan.timeoutSeconds} s`
+      : exit.signal
+        ? `killed by ${exit.signal}`
+        : `exited with code ${exit.code}`;
+    if (!record) await this.context.metadata.startAttempt(ref, attempt);
+    await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error: `Task ${error}` });
+    this.context.console.error(`Task ${ref.runId}/${ref.stepName}/${ref.taskId} ${error}.`);
+  }
+
+  /** Queues what follows a finished task, as its stored transition says. */
+  private async advance(task: PendingTask, ref: TaskRef, attempt: number): Promise<void> {
+    if (task.stepName === 'end') {
+      this.finished = true;
+      return;
+    }
+    const { transition } = await this.context.store.readAttempt(ref, attempt);
+    if (!transition) return;
+    const path = `${ref.stepName}/${ref.taskId}`;
+    if (transition.foreach) {
+      const expected = transition.foreach.items.length;
+      const target = transition.next[0] as string;
+      for (let index = 0; index < expected; index++) {
+        this.queue.push({ stepName: target, inputPaths: [path], splitIndex: index, frames: [...task.frames, { splitTaskId: ref.taskId, expected, index }] });
+      }
+      return;
+    }
+    if (transition.next.length > 1) {
+      transition.next.forEach((target, index) => {
+        this.queue.push({ stepName: target, inputPaths: [path], frames: [...task.frames, { splitTaskId: ref.taskId, expected: transition.next.length, index }] });
+      });
+      return;
+    }
+    const target = transition.next[0] as string;
+    if (this.context.graph.steps[target]?.type === 'join') this.arrive(target, task.frames, path);
+    else this.queue.push({ stepName: target, inputPaths: [path], frames: task.frames });
+  }
+
+  /** A branch reached its join: queue the join when every branch of the same split has arrived. */
+  private arrive(join: string, frames: SplitFrame[], path: string): void {
+    const split = frames[frames.length - 1];
+    if (!split) throw new Error(`join '${join}' reached outside any split`);
+    const key = `${join}/${split.splitTaskId}`;
+    const arrived = [...(this.arrivals.get(key) ?? []), { index: split.index, path }];
+    if (arrived.length < split.expected) {
+      this.arrivals.set(key, arrived);
+      return;
+    }
+    this.arrivals.delete(key);
+    arrived.sort((a, b) => a.index - b.index);
+    this.queue.push({ stepName: join, inputPaths: arrived.map((a) => a.path), frames: frames.slice(0, -1) });
+  }
+
+  private emit(event: RunEvent): void {
+    for (const sidecar of this.context.sidecars) sidecar.event(event);
+  }
+}

@@ -1,0 +1,88 @@
+import { ArtifactError, FlowDataStore, ParameterError, type ArtifactRef } from '@flowkit/core';
+
+interface Inherited {
+  ref: ArtifactRef;
+  loaded: boolean;
+  value?: unknown;
+}
+
+/**
+ * The artifacts of the running task, as properties of the flow instance. Inherited ones are
+ * accessors that load on first read (synchronously, so step code needs no await); one never read
+ * is passed down by reference, without loading or re-serializing it.
+ */
+export class ArtifactScope {
+  private readonly inherited = new Map<string, Inherited>();
+  private readonly parameters = new Map<string, ArtifactRef>();
+  private readonly initialFunctions = new Map<string, unknown>();
+
+  constructor(
+    private readonly store: FlowDataStore,
+    private readonly flow: object,
+  ) {
+    // Function-valued fields (arrow-function helpers) belong to the class, not to the data.
+    for (const [name, value] of Object.entries(flow)) if (typeof value === 'function') this.initialFunctions.set(name, value);
+  }
+
+  /** Makes `flow[name]` read the stored value on first access. */
+  inherit(name: string, ref: ArtifactRef): void {
+    const entry: Inherited = { ref, loaded: false };
+    this.inherited.set(name, entry);
+    Object.defineProperty(this.flow, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (!entry.loaded) {
+          entry.value = this.store.loadValueSync(entry.ref);
+          entry.loaded = true;
+        }
+        return entry.value;
+      },
+      set: (value: unknown) => {
+        entry.value = value;
+        entry.loaded = true;
+      },
+    });
+  }
+
+  /** Makes a Parameter field read as the run's value, refusing assignment. */
+  bindParameter(field: string, name: string, ref: ArtifactRef, value: unknown): void {
+    this.parameters.set(field, ref);
+    Object.defineProperty(this.flow, field, {
+      configurable: true,
+      enumerable: false,
+      get: () => value,
+      set: () => {
+        throw new ParameterError(`Parameter '${name}' is read-only in steps.`, { hint: `store a changed copy under another name, e.g. this.${field}Used = ...` });
+      },
+    });
+  }
+
+  /** True when this task holds an artifact of that name (set, inherited or merged). */
+  has(name: string): boolean {
+    return Object.prototype.propertyIsEnumerable.call(this.flow, name);
+  }
+
+  /** Serializes what the step set or read (it may have mutated it) and refers to everything else. */
+  async persist(): Promise<Record<string, ArtifactRef>> {
+    const refs: Record<string, ArtifactRef> = Object.fromEntries(this.parameters);
+    const toSave = new Map<string, unknown>();
+    for (const name of Object.keys(this.flow)) {
+      const entry = this.inherited.get(name);
+      if (entry && !entry.loaded) {
+        refs[name] = entry.ref;
+        continue;
+      }
+      const value = (this.flow as Record<string, unknown>)[name];
+      if (typeof value === 'function' && this.initialFunctions.get(name) === value) continue;
+      if (name.startsWith('_')) {
+        throw new ArtifactError(`Artifact '${name}' has a reserved name: names starting with '_' belong to FlowKit.`, {
+          hint: `rename it, e.g. this.${name.replace(/^_+/, '')}`,
+        });
+      }
+      toSave.set(name, value);
+    }
+    for (const [name, ref] of await this.store.saveArtifacts(toSave)) refs[name] = ref;
+    return refs;
+  }
+}

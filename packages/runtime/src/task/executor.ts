@@ -1,0 +1,245 @@
+import {
+  ArtifactError,
+  FlowDataStore,
+  FlowKitError,
+  MergeArtifactsError,
+  TransitionError,
+  bindCurrent,
+  bindTask,
+  isStepMethod,
+  mapLimit,
+  parametersOf,
+  type AttemptData,
+  type CurrentTask,
+  type FlowGraph,
+  type FlowSpec,
+  type GraphStep,
+  type MetadataProvider,
+  type NextOptions,
+  type StoredForeachFrame,
+  type TaskHookContext,
+  type TaskRef,
+  type Transition,
+} from '@flowkit/core';
+import type { ResolvedDecorator } from '../decorators';
+import { ArtifactScope } from './artifacts';
+import { makeInputViews, mergeInputs, type TaskInput } from './inputs';
+
+/** Everything that identifies one attempt of one task; the scheduler passes it on the command line. */
+export interface TaskSpec {
+  runId: string;
+  stepName: string;
+  taskId: string;
+  attempt: number;
+  /** `step/taskId` of each input task, in order. */
+  inputPaths: string[];
+  /** Position in the foreach that started this task, for the first step inside a foreach. */
+  splitIndex?: number;
+  maxNumSplits: number;
+  user: string;
+  originRunId?: string;
+}
+
+export interface TaskContext {
+  graph: FlowGraph;
+  flowClass: new () => FlowSpec;
+  store: FlowDataStore;
+  metadata: MetadataProvider;
+  decorators: ResolvedDecorator[];
+}
+
+const PARAMETERS_PATH = '_parameters/0';
+const ITEM_SAVE_CONCURRENCY = 16;
+
+/** Runs one attempt: loads inputs, runs the user's step, stores artifacts, then marks the attempt DONE. */
+export async function executeTask(spec: TaskSpec, context: TaskContext): Promise<void> {
+  const ref: TaskRef = { flowName: context.graph.flowName, runId: spec.runId, stepName: spec.stepName, taskId: spec.taskId };
+  await context.metadata.startAttempt(ref, spec.attempt);
+  try {
+    const data = await runStep(spec, context);
+    await context.store.commitAttempt(ref, spec.attempt, data);
+    await context.metadata.finishAttempt(ref, spec.attempt, { status: 'succeeded' });
+  } catch (error) {
+    await context.metadata.finishAttempt(ref, spec.attempt, { status: 'failed', error: oneLine(error) });
+    throw error;
+  }
+}
+
+async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptData> {
+  const { graph, store } = context;
+  const step = graph.steps[spec.stepName];
+  if (!step) throw new FlowKitError(`Step '${spec.stepName}' is not in flow ${graph.flowName}.`);
+  const inputs = await Promise.all(spec.inputPaths.map((path) => readInput(store, spec.runId, path)));
+  const parameterTask = await readInput(store, spec.runId, PARAMETERS_PATH);
+
+  const flow = new context.flowClass();
+  const definitions = parametersOf(flow);
+  const scope = new ArtifactScope(store, flow);
+  const parameterValues = new Map<string, unknown>();
+  await Promise.all(
+    [...definitions].map(async ([field, definition]) => {
+      const stored = parameterTask.data.artifacts[field];
+      if (!stored) throw new FlowKitError(`Parameter '${definition.name}' has no value in this run.`, { hint: 'start a new run; the flow gained a parameter since' });
+      const value = await store.loadValue(stored);
+      parameterValues.set(field, value);
+      scope.bindParameter(field, definition.name, stored, value);
+    }),
+  );
+
+  const isJoin = step.type === 'join';
+  if (!isJoin) {
+    for (const [name, stored] of Object.entries(inputs[0]?.data.artifacts ?? {})) {
+      if (!definitions.has(name)) scope.inherit(name, stored);
+    }
+  }
+  const foreachStack = foreachStackOf(spec, step, graph, inputs);
+  const views = isJoin ? makeInputViews(store, inputs, parameterValues) : undefined;
+
+  let transition: { targets: string[]; options?: NextOptions } | undefined;
+  let inputValue: { loaded: boolean; value?: unknown } = { loaded: false };
+  bindTask(flow, {
+    next(targets, options) {
+      if (transition) throw new TransitionError(`Step '${step.name}' called next() twice.`, { hint: 'call next() once, as the last statement of the step' });
+      transition = { targets, options };
+    },
+    input() {
+      const frame = foreachStack[foreachStack.length - 1];
+      if (!frame) return undefined;
+      if (!inputValue.loaded) inputValue = { loaded: true, value: store.loadValueSync(frame.input) };
+      return inputValue.value;
+    },
+    index: () => foreachStack[foreachStack.length - 1]?.index,
+    foreachStack: () => foreachStack.map(({ input: _input, ...frame }) => frame),
+    mergeArtifacts(passed, options) {
+      if (!isJoin) {
+        throw new MergeArtifactsError(`mergeArtifacts() can only be called in a join step; '${step.name}' is a ${step.type} step.`, {}, 'call it in the step that takes `inputs`');
+      }
+      if (passed !== views) throw new MergeArtifactsError('mergeArtifacts() takes the `inputs` this join step received.', {}, 'call this.mergeArtifacts(inputs)');
+      mergeInputs(scope, inputs, parameterValues, options);
+    },
+  });
+  const task: CurrentTask = {
+    flowName: graph.flowName,
+    runId: spec.runId,
+    stepName: spec.stepName,
+    taskId: spec.taskId,
+    retryCount: spec.attempt,
+    parameterNames: [...definitions.keys()],
+    username: spec.user,
+    originRunId: spec.originRunId,
+  };
+  bindCurrent(task);
+
+  const method = (flow as unknown as Record<string, unknown>)[step.name];
+  if (!isStepMethod(method)) {
+    throw new FlowKitError(`Method '${step.name}' of ${graph.flowName} is not a @step in the loaded code.`, { hint: 'add @step to it' });
+  }
+  await runWithDecorators(context.decorators, { flow, task, attempt: spec.attempt }, async () => {
+    const self = isJoin ? guardUnmerged(flow, step.name, inputs, scope) : flow;
+    await (method as (...args: unknown[]) => unknown).call(self, ...(views ? [views] : []));
+  });
+
+  return {
+    artifacts: await scope.persist(),
+    foreachStack,
+    transition: await checkTransition(step, transition, flow, store, spec.maxNumSplits),
+  };
+}
+
+/** Runs the step body between its decorators' task-side hooks; a decorator may handle a failure. */
+async function runWithDecorators(decorators: ResolvedDecorator[], base: Omit<TaskHookContext, 'attributes'>, body: () => Promise<void>): Promise<void> {
+  for (const { decorator, attributes } of decorators) await decorator.beforeStep?.({ ...base, attributes });
+  try {
+    await body();
+  } catch (error) {
+    for (const { decorator, attributes } of decorators) {
+      if (await decorator.onStepError?.({ ...base, attributes }, error)) return;
+    }
+    throw error;
+  }
+}
+
+async function readInput(store: FlowDataStore, runId: string, path: string): Promise<TaskInput> {
+  const [stepName, taskId] = path.split('/') as [string, string];
+  const latest = await store.readLatest({ flowName: store.flowName, runId, stepName, taskId });
+  if (!latest) throw new FlowKitError(`Input task ${runId}/${path} has not finished successfully.`, { hint: 'resume the run to finish it' });
+  return { stepName, taskId, data: latest.data };
+}
+
+/** Inside a foreach the stack grows at the first step after the split and shrinks at its join. */
+function foreachStackOf(spec: TaskSpec, step: GraphStep, graph: FlowGraph, inputs: TaskInput[]): StoredForeachFrame[] {
+  const inherited = inputs[0]?.data.foreachStack ?? [];
+  if (step.type === 'join') {
+    const closes = Object.values(graph.steps).find((s) => s.matchingJoin === step.name);
+    return closes?.foreach !== undefined ? inherited.slice(0, -1) : inherited;
+  }
+  const parent = inputs[0];
+  const split = parent?.data.transition?.foreach;
+  if (!parent || !split) return inherited;
+  const index = spec.splitIndex ?? 0;
+  const item = split.items[index];
+  if (!item) throw new TransitionError(`Split index ${index} is outside the ${split.items.length} items of foreach '${split.var}'.`);
+  return [...inherited, { step: parent.stepName, var: split.var, index, numSplits: split.items.length, input: item }];
+}
+
+/** A join's `this` that explains, instead of returning undefined, when an input artifact was not merged. */
+function guardUnmerged(flow: FlowSpec, stepName: string, inputs: TaskInput[], scope: ArtifactScope): FlowSpec {
+  const carried = new Set(inputs.flatMap((input) => Object.keys(input.data.artifacts)));
+  return new Proxy(flow, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && !(property in target) && carried.has(property) && !scope.has(property)) {
+        const shas = new Set(inputs.map((input) => input.data.artifacts[property]?.sha));
+        throw new ArtifactError(
+          `Artifact '${property}' is not set in join step '${stepName}': its ${inputs.length} inputs carry it${shas.size > 1 ? ' with different values' : ''}.`,
+          { hint: `call this.mergeArtifacts(inputs) before reading it, or read it per input: inputs[0].${property}` },
+        );
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+/** Checks the executed next() against the source's, and expands a foreach into stored items. */
+async function checkTransition(
+  step: GraphStep,
+  executed: { targets: string[]; options?: NextOptions } | undefined,
+  flow: FlowSpec,
+  store: FlowDataStore,
+  maxNumSplits: number,
+): Promise<Transition | undefined> {
+  if (step.type === 'end') {
+    if (executed) throw new TransitionError("Step 'end' called next(); the end step has no successors.");
+    return undefined;
+  }
+  if (!executed) throw new TransitionError(`Step '${step.name}' finished without calling next().`, { hint: 'end the step with this.next(this.<step>)' });
+  const declared = `${step.next.join(',')}|${step.foreach ?? ''}`;
+  if (`${executed.targets.join(',')}|${executed.options?.foreach ?? ''}` !== declared) {
+    throw new TransitionError(
+      `Step '${step.name}' called next(${executed.targets.join(', ')}${executed.options ? `, foreach '${executed.options.foreach}'` : ''}) but its source declares next(${step.next.join(', ')}${step.foreach ? `, foreach '${step.foreach}'` : ''}).`,
+      { hint: 'every run of a step must take the transition written as its last statement' },
+    );
+  }
+  if (!step.foreach) return { next: executed.targets };
+  const items = foreachItems(step, (flow as unknown as Record<string, unknown>)[step.foreach], maxNumSplits);
+  const refs = await mapLimit(items, ITEM_SAVE_CONCURRENCY, (item, i) => store.saveValue(`${step.foreach}[${i}]`, item));
+  return { next: executed.targets, foreach: { var: step.foreach, items: refs } };
+}
+
+function foreachItems(step: GraphStep, value: unknown, maxNumSplits: number): unknown[] {
+  const name = `foreach artifact '${step.foreach}' of step '${step.name}'`;
+  if (value === undefined) throw new TransitionError(`The ${name} is not set.`, { hint: `assign this.${step.foreach} before calling next()` });
+  if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TransitionError(`The ${name} is ${value === null ? 'null' : typeof value}, not an iterable.`, { hint: 'fan out over an array (or Set, Map, any iterable)' });
+  }
+  const items = Array.from(value as Iterable<unknown>);
+  if (items.length === 0) throw new TransitionError(`The ${name} is empty: a foreach needs at least one item.`, { hint: 'skip the foreach when there is nothing to fan out over' });
+  if (items.length > maxNumSplits) {
+    throw new TransitionError(`The ${name} has ${items.length} items, more than --max-num-splits ${maxNumSplits}.`, { hint: `raise it: flowkit run ... --max-num-splits ${items.length}` });
+  }
+  return items;
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,46 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
+import type { LogStream } from '@flowkit/core';
+import type { RunConsole } from './console';
+
+/** A line longer than this is shown in pieces, so one endless line cannot grow memory. */
+const MAX_LINE = 64 * 1024;
+
+/**
+ * Copies one task stream to a log file (with backpressure, so memory stays bounded however much the
+ * task prints) and, line by line, to the console with the task's prefix.
+ */
+export async function captureStream(
+  source: NodeJS.ReadableStream,
+  file: string,
+  stream: LogStream,
+  console: RunConsole,
+  label: () => string,
+): Promise<void> {
+  const sink: WriteStream = createWriteStream(file);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const show = (text: string) => console.taskLine(label(), stream, text.endsWith('\r') ? text.slice(0, -1) : text);
+  source.on('data', (chunk: Buffer) => {
+    if (!sink.write(chunk)) {
+      source.pause();
+      sink.once('drain', () => source.resume());
+    }
+    pending += decoder.write(chunk);
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      show(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+    while (pending.length > MAX_LINE) {
+      show(pending.slice(0, MAX_LINE));
+      pending = pending.slice(MAX_LINE);
+    }
+  });
+  await once(source, 'end');
+  pending += decoder.end();
+  if (pending) show(pending);
+  sink.end();
+  await once(sink, 'finish');
+}

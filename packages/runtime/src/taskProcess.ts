@@ -1,0 +1,55 @@
+import {
+  FlowDataStore,
+  FlowKitError,
+  formatError,
+  loadConfig,
+  registry,
+  resolveUser,
+  type FlowGraph,
+  type FlowKitPlugin,
+} from '@flowkit/core';
+import { findFlowClass } from './codePackage';
+import { resolveStepDecorators } from './decorators';
+import { executeTask, type TaskSpec } from './task/executor';
+import { decodeTaskArgs } from './taskArgs';
+
+/**
+ * The entry point of every task process (`node <bundle> step <name> ...`): one attempt of one task,
+ * then exit 0 on success, 1 on failure with the error on stderr.
+ */
+export function runTaskProcess(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): void {
+  runTask(flowModule, plugins, graph).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${formatError(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): Promise<void> {
+  const args = decodeTaskArgs(process.argv.slice(2));
+  for (const plugin of plugins) registry.use(plugin);
+  const config = loadConfig();
+  const flowClass = findFlowClass(flowModule, graph.flowName);
+  const storage = registry.dataStore(args.datastore).create(args.datastoreRoot, config);
+  const spec: TaskSpec = {
+    runId: args.runId,
+    stepName: args.stepName,
+    taskId: args.taskId,
+    attempt: args.attempt,
+    inputPaths: args.inputPaths,
+    splitIndex: args.splitIndex,
+    maxNumSplits: args.maxNumSplits,
+    user: resolveUser(config),
+    originRunId: args.originRunId,
+  };
+  if (!graph.steps[spec.stepName]) throw new FlowKitError(`Flow ${graph.flowName} has no step '${spec.stepName}'.`);
+  await executeTask(spec, {
+    graph,
+    flowClass,
+    store: new FlowDataStore(storage, graph.flowName, registry.serializers()),
+    metadata: registry.metadataProvider(args.metadata).create(config, args.localRoot),
+    decorators: resolveStepDecorators(registry, flowClass, graph, spec.stepName, args.withSpecs),
+  });
+}

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, flowkit, project } from '../helpers/flowkit';
+
+const PLUGIN_DIR = join(REPO_ROOT, 'test', 'fixtures', 'flowkit-plugin-testkit');
+
+const FLOW = `
+import { FlowSpec, step, makeStepDecorator } from '@flowkit/core';
+const stamp = makeStepDecorator<{ label?: string }>('stamp');
+export default class PluggedFlow extends FlowSpec {
+  declare stamp: string;
+  @stamp({ label: 'first' }) @step start() { console.log('stamp in start', this.stamp); this.next(this.end); }
+  @step end() { console.log('stamp in end', this.stamp); }
+}`;
+
+describe('third-party plugins', () => {
+  test('a plugin package installed beside the flow provides a datastore and a step decorator', async () => {
+    const { dir, env } = project({ 'plugged.ts': FLOW });
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(PLUGIN_DIR, join(dir, 'node_modules', 'flowkit-plugin-testkit'));
+    const result = await flowkit(['run', 'plugged.ts', '--datastore', 'flatfile'], { cwd: dir, env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('stamp in start first:first');
+    expect(result.stdout).toContain('stamp in end first:first');
+    const stored = readdirSync(join(dir, '.flatfile'));
+    expect(stored).toContain('PluggedFlow__1__end__3__0.DONE');
+    expect(stored.some((name) => name.startsWith('PluggedFlow__data__'))).toBe(true);
+    expect(existsSync(join(dir, '.flowkit', 'PluggedFlow', '1', '_meta', 'run.json'))).toBe(true);
+  });
+
+  test('FLOWKIT_PLUGINS loads a plugin by path; without it the decorator is unknown', async () => {
+    const { dir, env } = project({ 'plugged.ts': FLOW });
+    const missing = await flowkit(['run', 'plugged.ts'], { cwd: dir, env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Unknown step decorator 'stamp'");
+    const loaded = await flowkit(['run', 'plugged.ts'], { cwd: dir, env: { ...env, FLOWKIT_PLUGINS: PLUGIN_DIR } });
+    expect(loaded.code).toBe(0);
+    expect(loaded.stdout).toContain('stamp in start first:first');
+  });
+});
