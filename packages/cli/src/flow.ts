@@ -12,10 +12,11 @@ import {
   type MetadataProvider,
   type ParameterDefinition,
   Settings,
+  discoverPluginModules,
+  usePlugins,
 } from '@flowkit/core';
 import { formatIssue, loadGraph, type LintIssue } from '@flowkit/graph';
 import { buildCodePackage, loadCodePackage, type CodePackage } from '@flowkit/runtime';
-import { discoverPluginModules, usePlugins } from './plugins';
 
 /** The flow failed lint: every issue, located, then a count. */
 export class FlowLintError extends FlowKitError {

@@ -23,6 +23,7 @@ export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';
 export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
 export { PluginRegistry, registry } from './plugins';
+export { discoverPluginModules, usePlugins } from './discovery';
 export type {
   CliExtension,
   ComputeDecorator,
@@ -49,3 +50,4 @@ export type { Pathspec, PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
 export { mapLimit } from './concurrency';
 export { main } from './main';
+export { retry, timeout, resources, environment, globalEnvironment, builtinsPlugin } from './builtins';

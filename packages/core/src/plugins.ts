@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { builtinsPlugin } from './builtins';
 import type { Config } from './config';
 import type { CurrentTask } from './current';
 import { PluginError } from './errors';
@@ -61,7 +62,11 @@ export interface LaunchPlan {
   env: Record<string, string>;
   /** Attempts in total, the first included. */
   maxAttempts: number;
+  /** Wait before each retry. */
+  retryDelaySeconds: number;
   timeoutSeconds?: number;
+  /** What the task asks for; compute plugins honour it. */
+  resources: { cpu?: number; memory?: number; gpu?: number };
   /** Set by a compute decorator (batch, kubernetes) to run the task elsewhere. */
   compute?: { decorator: ComputeDecorator; attributes: Record<string, unknown> };
 }
@@ -253,5 +258,5 @@ export class PluginRegistry {
   }
 }
 
-/** The process-wide registry the CLI and task processes load plugins into. */
-export const registry = new PluginRegistry();
+/** The process-wide registry the CLI and task processes load plugins into; FlowKit's own decorators come first. */
+export const registry = new PluginRegistry().use(builtinsPlugin);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { FlowDefinitionError, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
+import { findFlowClass } from './flowClass';
 
 /** A flow compiled to one self-contained JavaScript file that runs any of its tasks. */
 export interface CodePackage {
@@ -18,7 +19,6 @@ export interface LoadedCodePackage {
 }
 
 const LOADING_FLAG = Symbol.for('flowkit.loadingFlowBundle');
-const MAIN_CLASS = Symbol.for('flowkit.mainClass');
 
 /**
  * Bundles the flow, FlowKit's task entry and the plugins into one file with esbuild, so every task
@@ -48,6 +48,8 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       outfile: 'flow.js',
       logLevel: 'silent',
       keepNames: true,
+      // main() reaches the CLI only when a flow file runs itself, never inside a task.
+      external: ['@flowkit/cli'],
       // A flow outside any npm project still finds FlowKit where the CLI is installed.
       nodePaths: nodeModulesAbove(__dirname),
     });
@@ -66,7 +68,7 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
   if (!existsSync(path)) {
     mkdirSync(options.cacheDir, { recursive: true });
     writeAtomically(`${path}.map`, Buffer.from(map.contents));
-    writeAtomically(path, Buffer.from(code.contents).toString('utf8').replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${sha}.js.map`));
+    writeAtomically(path, `${code.text}\n//# sourceMappingURL=${sha}.js.map\n`);
   }
   return { path, sha };
 }
@@ -92,16 +94,4 @@ export function loadCodePackage(path: string, flowName: string): LoadedCodePacka
   globals[LOADING_FLAG] = true;
   const loaded = require(path) as { flowModule: Record<string, unknown>; plugins: FlowKitPlugin[] };
   return { flowClass: findFlowClass(loaded.flowModule, flowName), plugins: loaded.plugins };
-}
-
-/** The flow class among a module's exports (or the one passed to main()). */
-export function findFlowClass(flowModule: Record<string, unknown>, flowName: string): new () => FlowSpec {
-  const candidates = [flowModule.default, ...Object.values(flowModule), (globalThis as Record<symbol, unknown>)[MAIN_CLASS]];
-  const found = candidates.find((value) => typeof value === 'function' && value.name === flowName);
-  if (!found) {
-    throw new FlowDefinitionError(`The flow file does not export class ${flowName}.`, {
-      hint: `write \`export default class ${flowName} extends FlowSpec\` (or export it by name)`,
-    });
-  }
-  return found as new () => FlowSpec;
 }

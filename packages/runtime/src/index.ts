@@ -1,4 +1,5 @@
-export { buildCodePackage, loadCodePackage, findFlowClass } from './codePackage';
+export { buildCodePackage, loadCodePackage } from './codePackage';
+export { findFlowClass } from './flowClass';
 export type { CodePackage, LoadedCodePackage } from './codePackage';
 export { runFlow } from './run';
 export type { RunRequest, RunResult } from './run';

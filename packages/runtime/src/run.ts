@@ -104,7 +104,7 @@ function planLaunches(request: RunRequest): (stepName: string) => LaunchPlan {
     const step = graph.steps[stepName]!;
     const decorators = resolveStepDecorators(registry, flowClass, graph, stepName, withSpecs);
     plans.set(stepName, () => {
-      const plan: LaunchPlan = { env: {}, maxAttempts: 1 };
+      const plan: LaunchPlan = { env: {}, maxAttempts: 1, retryDelaySeconds: 0, resources: {} };
       for (const { decorator, attributes } of flowDecorators) decorator.onLaunch?.(attributes, step, plan);
       for (const { decorator, attributes } of decorators) decorator.onLaunch?.(attributes, plan);
       return plan;

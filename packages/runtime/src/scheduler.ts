@@ -131,13 +131,22 @@ export class Scheduler {
     this.context.console.taskInfo(label, attempt === 0 ? 'Task is starting.' : `Task is starting (retry ${attempt}).`);
     this.emit({ type: 'task-started', ref: taskRef, attempt });
     this.supervise(entry, plan, label).catch((error: unknown) => {
-      this.running.delete(entry);
       this.context.console.error(`FlowKit could not follow up on task ${label}: ${(error as Error).message}`);
       this.stop('the scheduler failed');
     });
   }
 
   private async supervise(entry: RunningTask, plan: LaunchPlan, label: string): Promise<void> {
+    try {
+      await this.follow(entry, plan, label);
+    } finally {
+      // Only now: a retry was already launched, so the run never looks idle in between.
+      this.running.delete(entry);
+      this.notify();
+    }
+  }
+
+  private async follow(entry: RunningTask, plan: LaunchPlan, label: string): Promise<void> {
     const { launched, ref, attempt } = entry;
     const base = join(this.logDir, `${ref.stepName}.${ref.taskId}.${attempt}`);
     const timer = plan.timeoutSeconds === undefined ? undefined : setTimeout(() => launched.kill('SIGKILL'), plan.timeoutSeconds * 1000);
@@ -151,24 +160,24 @@ export class Scheduler {
       this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
       this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
     ]);
-    this.running.delete(entry);
-    const succeeded = exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt;
-    if (succeeded) {
+    if (exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt) {
       this.context.console.taskInfo(label, 'Task finished successfully.');
       this.emit({ type: 'task-finished', ref, attempt, status: 'succeeded' });
       await this.advance(entry.task, ref, attempt);
-    } else {
-      await this.recordCrash(ref, attempt, exit, plan);
-      this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
-      if (this.failed === undefined && attempt + 1 < plan.maxAttempts) {
-        this.context.console.taskInfo(label, 'Task failed; retrying.');
+      return;
+    }
+    await this.recordCrash(ref, attempt, exit, plan);
+    this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
+    if (this.failed === undefined && attempt + 1 < plan.maxAttempts) {
+      this.context.console.taskInfo(label, `Task failed; retrying${plan.retryDelaySeconds > 0 ? ` in ${plan.retryDelaySeconds} s` : ''}.`);
+      await new Promise((resolve) => setTimeout(resolve, plan.retryDelaySeconds * 1000));
+      if (this.failed === undefined) {
         await this.launch(entry.task, ref, attempt + 1);
-      } else {
-        this.context.console.taskInfo(label, 'Task failed.');
-        this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
+        return;
       }
     }
-    this.notify();
+    this.context.console.taskInfo(label, 'Task failed.');
+    this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
   }
 
   /** Records why an attempt died when the task process could not say so itself (killed, exit() in user code). */

@@ -8,7 +8,7 @@ import {
   type FlowGraph,
   type FlowKitPlugin,
 } from '@flowkit/core';
-import { findFlowClass } from './codePackage';
+import { findFlowClass } from './flowClass';
 import { resolveStepDecorators } from './decorators';
 import { executeTask, type TaskSpec } from './task/executor';
 import { decodeTaskArgs } from './taskArgs';

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { PluginError, Settings, registry, type Config, type FlowKitPlugin } from '@flowkit/core';
+import { Settings, type Config } from './config';
+import { PluginError } from './errors';
+import { registry, type FlowKitPlugin } from './plugins';
 
 /**
  * Finds plugin packages: every installed `@flowkit/*` or `flowkit-plugin-*` package whose package.json
@@ -28,7 +30,10 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
   return [...byName.values()];
 }
 
-/** Loads plugin modules into this process's registry; each must export `plugin`. */
+/**
+ * Loads plugin modules into this process's registry; each must export `plugin`. The CLI and the client
+ * both start here, so a plugin works the same from `flowkit` and from a script.
+ */
 export function usePlugins(modules: string[]): void {
   for (const module of modules) {
     const { plugin } = require(module) as { plugin?: FlowKitPlugin };

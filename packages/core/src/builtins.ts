@@ -1,0 +1,128 @@
+import { makeFlowDecorator, makeStepDecorator } from './decorators';
+import { PluginError } from './errors';
+import type { FlowDecorator, FlowKitPlugin, LaunchPlan, StepDecorator } from './plugins';
+import { MAX_ATTEMPTS } from './store';
+
+/** `@retry({ times = 3, minutesBetweenRetries = 0 })`: run a failed task again, each time as a new attempt. */
+export const retry = makeStepDecorator<{ times?: number; minutesBetweenRetries?: number }>('retry');
+/** `@timeout({ seconds, minutes, hours })`: kill the task (a failed attempt) when it runs longer. */
+export const timeout = makeStepDecorator<{ seconds?: number; minutes?: number; hours?: number }>('timeout');
+/** `@resources({ cpu, memory, gpu })`: what the task needs (memory in MB); compute plugins honour it. */
+export const resources = makeStepDecorator<{ cpu?: number; memory?: number; gpu?: number }>('resources');
+/** `@environment({ vars })`: environment variables for the step's task processes. */
+export const environment = makeStepDecorator<{ vars: Record<string, string> }>('environment');
+/** `@globalEnvironment({ vars })` on the flow class: environment variables for every step; a step's own win. */
+export const globalEnvironment = makeFlowDecorator<{ vars: Record<string, string> }>('globalEnvironment');
+
+type Attributes = Record<string, unknown>;
+
+function number(decorator: string, attributes: Attributes, name: string, check: (n: number) => boolean, expected: string, fallback?: number): number | undefined {
+  const value = attributes[name] ?? fallback;
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || !check(parsed)) {
+    throw new PluginError(`@${decorator}: ${name}=${JSON.stringify(value)} is not valid; ${name} takes ${expected}.`, {
+      hint: `e.g. @${decorator}({ ${name}: ${fallback ?? 1} }) or --with ${decorator}:${name}=${fallback ?? 1}`,
+    });
+  }
+  return parsed;
+}
+
+function refuseUnknown(decorator: string, attributes: Attributes, known: string[]): void {
+  const unknown = Object.keys(attributes).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new PluginError(`@${decorator} has no attribute ${unknown.map((n) => `'${n}'`).join(', ')}.`, { hint: `its attributes: ${known.join(', ')}` });
+  }
+}
+
+function envVars(decorator: string, attributes: Attributes): Record<string, string> {
+  refuseUnknown(decorator, attributes, ['vars']);
+  const vars = attributes.vars ?? {};
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
+    throw new PluginError(`@${decorator}: vars must be an object of names to values.`, { hint: `e.g. @${decorator}({ vars: { MODE: 'fast' } })` });
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof value !== 'string') {
+      throw new PluginError(`@${decorator}: ${name}=${JSON.stringify(value)} is not an environment variable.`, { hint: 'names are letters, digits and _, values are strings' });
+    }
+  }
+  return vars as Record<string, string>;
+}
+
+const integer = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
+const positive = (n: number) => n > 0;
+
+const retryDecorator: StepDecorator = {
+  name: 'retry',
+  validate(attributes) {
+    refuseUnknown('retry', attributes, ['times', 'minutesBetweenRetries']);
+    return {
+      times: number('retry', attributes, 'times', integer(0, MAX_ATTEMPTS - 1), `a whole number from 0 to ${MAX_ATTEMPTS - 1}`, 3),
+      minutesBetweenRetries: number('retry', attributes, 'minutesBetweenRetries', (n) => n >= 0, 'a number of minutes ≥ 0', 0),
+    };
+  },
+  onLaunch(attributes, plan: LaunchPlan) {
+    plan.maxAttempts = (attributes.times as number) + 1;
+    plan.retryDelaySeconds = (attributes.minutesBetweenRetries as number) * 60;
+  },
+};
+
+const timeoutDecorator: StepDecorator = {
+  name: 'timeout',
+  validate(attributes) {
+    refuseUnknown('timeout', attributes, ['seconds', 'minutes', 'hours']);
+    const total =
+      (number('timeout', attributes, 'seconds', (n) => n >= 0, 'a number of seconds ≥ 0') ?? 0) +
+      60 * (number('timeout', attributes, 'minutes', (n) => n >= 0, 'a number of minutes ≥ 0') ?? 0) +
+      3600 * (number('timeout', attributes, 'hours', (n) => n >= 0, 'a number of hours ≥ 0') ?? 0);
+    if (total <= 0) throw new PluginError('@timeout needs a duration above zero.', { hint: 'e.g. @timeout({ minutes: 10 }) or --with timeout:seconds=600' });
+    return { seconds: total };
+  },
+  onLaunch(attributes, plan) {
+    plan.timeoutSeconds = attributes.seconds as number;
+  },
+};
+
+const resourcesDecorator: StepDecorator = {
+  name: 'resources',
+  validate(attributes) {
+    refuseUnknown('resources', attributes, ['cpu', 'memory', 'gpu']);
+    return {
+      cpu: number('resources', attributes, 'cpu', positive, 'a number of CPUs above 0', 1),
+      memory: number('resources', attributes, 'memory', integer(1, Number.MAX_SAFE_INTEGER), 'a whole number of MB', 4096),
+      gpu: number('resources', attributes, 'gpu', integer(0, 1024), 'a whole number of GPUs', 0),
+    };
+  },
+  onLaunch(attributes, plan) {
+    plan.resources = { cpu: attributes.cpu as number, memory: attributes.memory as number, gpu: attributes.gpu as number };
+  },
+};
+
+const environmentDecorator: StepDecorator = {
+  name: 'environment',
+  validate: (attributes) => ({ vars: envVars('environment', attributes) }),
+  onLaunch(attributes, plan) {
+    Object.assign(plan.env, attributes.vars);
+  },
+};
+
+const globalEnvironmentDecorator: FlowDecorator = {
+  name: 'globalEnvironment',
+  validate: (attributes) => ({ vars: envVars('globalEnvironment', attributes) }),
+  onLaunch(attributes, _step, plan) {
+    Object.assign(plan.env, attributes.vars);
+  },
+};
+
+/** FlowKit's own decorators, registered like any plugin's. */
+export const builtinsPlugin: FlowKitPlugin = {
+  name: '@flowkit/core',
+  register(registry) {
+    registry
+      .addStepDecorator(retryDecorator)
+      .addStepDecorator(timeoutDecorator)
+      .addStepDecorator(resourcesDecorator)
+      .addStepDecorator(environmentDecorator)
+      .addFlowDecorator(globalEnvironmentDecorator);
+  },
+};

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { DataStoreError, PathspecError, type DataStore } from '@flowkit/core';
+
+const TEMP_SUFFIX = '.tmp';
+
+/**
+ * A DataStore on a local directory. Writes go to a temp file beside the target and are renamed
+ * into place, so a reader sees a whole file or none; keys are checked so none leaves the root.
+ */
+export class LocalDataStore implements DataStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async put(key: string, data: Buffer, options: { ifAbsent?: boolean } = {}): Promise<void> {
+    this.putSync(key, data, options);
+  }
+
+  /** Synchronous put, for the local metadata provider's small records. */
+  putSync(key: string, data: Buffer, options: { ifAbsent?: boolean } = {}): void {
+    const path = this.path(key);
+    if (options.ifAbsent && existsSync(path)) return;
+    this.writeAtomically(key, path, (temp) => writeFileSync(temp, data));
+  }
+
+  async putFile(key: string, source: string): Promise<void> {
+    const path = this.path(key);
+    this.writeAtomically(key, path, (temp) => copyFileSync(source, temp));
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return this.getSync(key);
+  }
+
+  getSync(key: string): Buffer | undefined {
+    try {
+      return readFileSync(this.path(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.failure(key, error);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return existsSync(this.path(key));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return this.listSync(prefix);
+  }
+
+  listSync(prefix: string): string[] {
+    try {
+      return readdirSync(prefix === '' ? this.root : this.path(prefix)).filter((name) => !name.endsWith(TEMP_SUFFIX));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw this.failure(prefix, error);
+    }
+  }
+
+  /** Creates a directory that must not exist yet; false when it does (the atomic step of id allocation). */
+  createExclusive(key: string): boolean {
+    const path = this.path(key);
+    try {
+      mkdirSync(resolve(path, '..'), { recursive: true });
+      mkdirSync(path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw this.failure(key, error);
+    }
+  }
+
+  /** The file behind a key; refuses keys that are malformed or would leave the root. */
+  path(key: string): string {
+    const segments = key.split('/');
+    const bad = key.includes('\0') || key.includes('\\') || isAbsolute(key) || segments.some((s) => s === '' || s === '.' || s === '..');
+    const path = join(this.root, ...segments);
+    const inside = relative(this.root, path);
+    if (bad || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new PathspecError(`Refusing datastore key ${JSON.stringify(key)}: it is not a plain relative path inside ${this.root}.`);
+    }
+    return path;
+  }
+
+  private writeAtomically(key: string, path: string, write: (temp: string) => void): void {
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+    try {
+      mkdirSync(resolve(path, '..'), { recursive: true });
+      write(temp);
+      renameSync(temp, path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw this.failure(key, error);
+    }
+  }
+
+  private failure(key: string, error: unknown): DataStoreError {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+      return new DataStoreError(`Datastore root ${this.root} is not writable (${code} on ${key}).`, {
+        hint: 'choose another with --datastore-root or FLOWKIT_DATASTORE_SYSROOT_LOCAL',
+        cause: error,
+      });
+    }
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new DataStoreError(`Disk full while writing ${key} under ${this.root}; nothing partial was kept.`, {
+        hint: 'free space (or use another --datastore-root), then resume the run',
+        cause: error,
+      });
+    }
+    return new DataStoreError(`Datastore ${this.root} failed on ${key}: ${(error as Error).message}`, { cause: error });
+  }
+}
+

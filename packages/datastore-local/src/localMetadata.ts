@@ -1,0 +1,153 @@
+import {
+  PathspecError,
+  validateId,
+  type AttemptRecord,
+  type MetadataProvider,
+  type RunRecord,
+  type TaskInfo,
+  type TaskRecord,
+  type TaskRef,
+} from '@flowkit/core';
+import { LocalDataStore } from './localDataStore';
+
+const META = '_meta';
+
+/**
+ * Runs, tasks and attempts as JSON files inside the local datastore tree, so one `.flowkit/` folder
+ * holds everything about a run. Ids are allocated with exclusive mkdir, safe across processes.
+ */
+export class LocalMetadataProvider implements MetadataProvider {
+  readonly name = 'local';
+  private readonly files: LocalDataStore;
+  private readonly nextTaskId = new Map<string, number>();
+
+  constructor(root: string) {
+    this.files = new LocalDataStore(root);
+  }
+
+  async newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }): Promise<RunRecord> {
+    validateId('flow', flowName);
+    let runId = Math.max(0, ...this.numericNames(flowName)) + 1;
+    while (!this.files.createExclusive(`${flowName}/${runId}`)) runId++;
+    const record: RunRecord = { flowName, runId: String(runId), createdAt: Date.now(), ...run };
+    this.write(`${flowName}/${runId}/${META}/run.json`, record);
+    return record;
+  }
+
+  async newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: TaskInfo = {}): Promise<TaskRecord> {
+    const runKey = this.runKey(ref.flowName, ref.runId);
+    validateId('step', ref.stepName);
+    let taskId = ref.taskId;
+    if (taskId === undefined) {
+      let next = this.nextTaskId.get(runKey) ?? 1;
+      while (!this.files.createExclusive(`${runKey}/${META}/task_ids/${next}`)) next++;
+      this.nextTaskId.set(runKey, next + 1);
+      taskId = String(next);
+    }
+    const record: TaskRecord = { flowName: ref.flowName, runId: ref.runId, stepName: ref.stepName, taskId: validateId('task', taskId), createdAt: Date.now(), ...info };
+    this.write(`${this.taskKey(record)}/${META}/task.json`, record);
+    return record;
+  }
+
+  async startAttempt(ref: TaskRef, attempt: number): Promise<void> {
+    this.write(this.attemptKey(ref, attempt), { attempt, startedAt: Date.now(), status: 'running' } satisfies AttemptRecord);
+  }
+
+  async finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
+    const started = this.read<AttemptRecord>(this.attemptKey(ref, attempt));
+    this.write(this.attemptKey(ref, attempt), { attempt, startedAt: started?.startedAt ?? Date.now(), finishedAt: Date.now(), ...outcome } satisfies AttemptRecord);
+  }
+
+  async listFlows(): Promise<string[]> {
+    return this.files
+      .listSync('')
+      .filter((name) => !name.startsWith('_') && isValid('flow', name))
+      .filter((flow) => this.numericNames(flow).some((run) => this.read(`${flow}/${run}/${META}/run.json`)))
+      .sort();
+  }
+
+  async listRuns(flowName: string): Promise<RunRecord[]> {
+    validateId('flow', flowName);
+    return this.numericNames(flowName)
+      .map((run) => this.read<RunRecord>(`${flowName}/${run}/${META}/run.json`))
+      .filter((run): run is RunRecord => run !== undefined)
+      .sort((a, b) => b.createdAt - a.createdAt || Number(b.runId) - Number(a.runId));
+  }
+
+  async getRun(flowName: string, runId: string): Promise<RunRecord | undefined> {
+    return this.read<RunRecord>(`${this.runKey(flowName, runId)}/${META}/run.json`);
+  }
+
+  async listSteps(flowName: string, runId: string): Promise<string[]> {
+    return this.files.listSync(this.runKey(flowName, runId)).filter((name) => name !== META && isValid('step', name));
+  }
+
+  async listTasks(flowName: string, runId: string, stepName: string): Promise<TaskRecord[]> {
+    const stepKey = `${this.runKey(flowName, runId)}/${validateId('step', stepName)}`;
+    return this.files
+      .listSync(stepKey)
+      .filter((name) => isValid('task', name))
+      .map((taskId) => this.read<TaskRecord>(`${stepKey}/${taskId}/${META}/task.json`))
+      .filter((task): task is TaskRecord => task !== undefined)
+      .sort((a, b) => Number(a.taskId) - Number(b.taskId));
+  }
+
+  async getTask(ref: TaskRef): Promise<TaskRecord | undefined> {
+    return this.read<TaskRecord>(`${this.taskKey(ref)}/${META}/task.json`);
+  }
+
+  async listAttempts(ref: TaskRef): Promise<AttemptRecord[]> {
+    const metaKey = `${this.taskKey(ref)}/${META}`;
+    return this.files
+      .listSync(metaKey)
+      .filter((name) => /^attempt_\d+\.json$/.test(name))
+      .map((name) => this.read<AttemptRecord>(`${metaKey}/${name}`))
+      .filter((attempt): attempt is AttemptRecord => attempt !== undefined)
+      .sort((a, b) => a.attempt - b.attempt);
+  }
+
+  async setTags(flowName: string, runId: string, tags: string[]): Promise<string[]> {
+    const key = `${this.runKey(flowName, runId)}/${META}/run.json`;
+    const run = this.read<RunRecord>(key);
+    if (!run) throw new PathspecError(`Run ${flowName}/${runId} does not exist.`, { hint: 'check the run id with `flowkit status`' });
+    this.write(key, { ...run, tags });
+    return tags;
+  }
+
+  private numericNames(flowName: string): number[] {
+    return this.files
+      .listSync(flowName)
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  }
+
+  private runKey(flowName: string, runId: string): string {
+    return `${validateId('flow', flowName)}/${validateId('run', runId)}`;
+  }
+
+  private taskKey(ref: TaskRef): string {
+    return `${this.runKey(ref.flowName, ref.runId)}/${validateId('step', ref.stepName)}/${validateId('task', ref.taskId)}`;
+  }
+
+  private attemptKey(ref: TaskRef, attempt: number): string {
+    return `${this.taskKey(ref)}/${META}/attempt_${attempt}.json`;
+  }
+
+  private read<T>(key: string): T | undefined {
+    const data = this.files.getSync(key);
+    return data === undefined ? undefined : (JSON.parse(data.toString('utf8')) as T);
+  }
+
+  private write(key: string, record: object): void {
+    this.files.putSync(key, Buffer.from(JSON.stringify(record)));
+  }
+}
+
+function isValid(kind: 'flow' | 'step' | 'task', name: string): boolean {
+  try {
+    validateId(kind, name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,15 @@
+import { FlowDefinitionError, type FlowSpec } from '@flowkit/core';
+
+const MAIN_CLASS = Symbol.for('flowkit.mainClass');
+
+/** The flow class among a module's exports (or the one passed to main()). */
+export function findFlowClass(flowModule: Record<string, unknown>, flowName: string): new () => FlowSpec {
+  const candidates = [flowModule.default, ...Object.values(flowModule), (globalThis as Record<symbol, unknown>)[MAIN_CLASS]];
+  const found = candidates.find((value) => typeof value === 'function' && value.name === flowName);
+  if (!found) {
+    throw new FlowDefinitionError(`The flow file does not export class ${flowName}.`, {
+      hint: `write \`export default class ${flowName} extends FlowSpec\` (or export it by name)`,
+    });
+  }
+  return found as new () => FlowSpec;
+}
