@@ -37,8 +37,9 @@ export class LocalDataStore implements DataStore {
   }
 
   getSync(key: string): Buffer | undefined {
+    const path = this.path(key);
     try {
-      return readFileSync(this.path(key));
+      return readFileSync(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.failure(key, error);
@@ -54,8 +55,9 @@ export class LocalDataStore implements DataStore {
   }
 
   listSync(prefix: string): string[] {
+    const path = prefix === '' ? this.root : this.path(prefix);
     try {
-      return readdirSync(prefix === '' ? this.root : this.path(prefix)).filter((name) => !name.endsWith(TEMP_SUFFIX));
+      return readdirSync(path).filter((name) => !name.endsWith(TEMP_SUFFIX));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -95,7 +97,7 @@ export class LocalDataStore implements DataStore {
       write(temp);
       renameSync(temp, path);
     } catch (error) {
-      rmSync(temp, { force: true });
+      removeQuietly(temp);
       throw this.failure(key, error);
     }
   }
@@ -118,3 +120,10 @@ export class LocalDataStore implements DataStore {
   }
 }
 
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // The directory itself is unusable; there is no temp file to remove.
+  }
+}

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataStoreError, PathspecError, PluginRegistry, loadConfig } from '@flowkit/core';
+import { LocalDataStore, LocalMetadataProvider, plugin } from './index';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'flowkit-local-'));
+
+describe('LocalDataStore', () => {
+  test('put/get/exists/list round-trip; missing keys read as undefined', async () => {
+    const store = new LocalDataStore(fresh());
+    await store.put('Flow/data/ab/abc', Buffer.from('one'));
+    expect((await store.get('Flow/data/ab/abc'))?.toString()).toBe('one');
+    expect(store.getSync('Flow/data/ab/abc')?.toString()).toBe('one');
+    expect(await store.exists('Flow/data/ab/abc')).toBe(true);
+    expect(await store.get('Flow/nothing')).toBeUndefined();
+    expect(await store.list('Flow/data')).toEqual(['ab']);
+    expect(await store.list('Flow/none')).toEqual([]);
+  });
+
+  test('ifAbsent keeps the first write (content-addressed blobs are written once)', async () => {
+    const store = new LocalDataStore(fresh());
+    await store.put('k', Buffer.from('first'), { ifAbsent: true });
+    await store.put('k', Buffer.from('second'), { ifAbsent: true });
+    expect((await store.get('k'))?.toString()).toBe('first');
+  });
+
+  test('a reader never sees a partial file while another process rewrites it', async () => {
+    const root = fresh();
+    const store = new LocalDataStore(root);
+    const big = (c: string) => Buffer.alloc(4 * 1024 * 1024, c);
+    await store.put('blob', big('a'));
+    const writer = spawn(process.execPath, ['-e', `
+      const { LocalDataStore } = require(${JSON.stringify(require.resolve('../dist'))});
+      const s = new LocalDataStore(${JSON.stringify(root)});
+      for (let i = 0; i < 30; i++) s.putSync('blob', Buffer.alloc(4 * 1024 * 1024, i % 2 ? 'a' : 'b'));
+    `]);
+    const done = new Promise((resolve) => writer.on('exit', resolve));
+    let reads = 0;
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      const data = store.getSync('blob') as Buffer;
+      expect(data.length).toBe(4 * 1024 * 1024);
+      expect(data[0] === data[data.length - 1]).toBe(true);
+      reads++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(reads).toBeGreaterThan(0);
+    expect(readdirSync(root).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test.each(['../x', 'a/../../b', '/etc/passwd', 'a\u0000b', 'a//b', 'a\\b', './a', ''])('key %j is refused', async (key) => {
+    const store = new LocalDataStore(fresh());
+    await expect(store.put(key, Buffer.from('x'))).rejects.toThrow(PathspecError);
+    expect(() => store.getSync(key)).toThrow(PathspecError);
+  });
+
+  test('a root that cannot be written gives a clear error and leaves nothing behind', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'file'), 'not a directory');
+    const store = new LocalDataStore(join(dir, 'file', 'root'));
+    const failure = store.put('Flow/data/x', Buffer.from('x'));
+    await expect(failure).rejects.toThrow(DataStoreError);
+    await expect(failure).rejects.toThrow(/Datastore root .* is not writable/);
+  });
+});
+
+describe('LocalMetadataProvider', () => {
+  test('run ids are distinct across concurrent processes', async () => {
+    const root = fresh();
+    const script = `
+      const { LocalMetadataProvider } = require(${JSON.stringify(require.resolve('../dist'))});
+      const m = new LocalMetadataProvider(${JSON.stringify(root)});
+      (async () => { const ids = []; for (let i = 0; i < 5; i++) ids.push((await m.newRun('Flow', { user: 'u', tags: [], systemTags: [] })).runId); console.log(ids.join(',')); })();
+    `;
+    const outputs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string>((resolve) => {
+          let out = '';
+          const child = spawn(process.execPath, ['-e', script]);
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.on('exit', () => resolve(out.trim()));
+        }),
+      ),
+    );
+    const ids = outputs.flatMap((o) => o.split(','));
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    expect(ids.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  test('tasks, attempts and tags round-trip', async () => {
+    const meta = new LocalMetadataProvider(fresh());
+    const run = await meta.newRun('Flow', { user: 'ada', tags: ['x'], systemTags: ['user:ada'] });
+    const params = await meta.newTask({ flowName: 'Flow', runId: run.runId, stepName: '_parameters', taskId: '0' });
+    const first = await meta.newTask({ flowName: 'Flow', runId: run.runId, stepName: 'start' });
+    const second = await meta.newTask({ flowName: 'Flow', runId: run.runId, stepName: 'body' }, { foreachIndices: [2] });
+    expect([params.taskId, first.taskId, second.taskId]).toEqual(['0', '1', '2']);
+    await meta.startAttempt(first, 0);
+    await meta.finishAttempt(first, 0, { status: 'failed', error: 'Error: boom' });
+    await meta.startAttempt(first, 1);
+    await meta.finishAttempt(first, 1, { status: 'succeeded' });
+    expect((await meta.listAttempts(first)).map((a) => [a.attempt, a.status, a.error])).toEqual([[0, 'failed', 'Error: boom'], [1, 'succeeded', undefined]]);
+    expect((await meta.getTask(second))?.foreachIndices).toEqual([2]);
+    expect(await meta.listSteps('Flow', run.runId)).toEqual(expect.arrayContaining(['_parameters', 'start', 'body']));
+    expect((await meta.listTasks('Flow', run.runId, 'start')).map((t) => t.taskId)).toEqual(['1']);
+    expect(await meta.setTags('Flow', run.runId, ['y', 'z ü'])).toEqual(['y', 'z ü']);
+    expect((await meta.getRun('Flow', run.runId))?.tags).toEqual(['y', 'z ü']);
+    expect(await meta.listFlows()).toEqual(['Flow']);
+    await expect(meta.setTags('Flow', '99', [])).rejects.toThrow('Run Flow/99 does not exist.');
+    await expect(meta.getRun('Flow', '../1')).rejects.toThrow(PathspecError);
+  });
+
+  test('registers through the public plugin registry', () => {
+    const registry = new PluginRegistry().use(plugin);
+    const config = loadConfig({});
+    expect(registry.dataStore('local').create('/tmp/x', config).root).toBe('/tmp/x');
+    expect(registry.dataStore('local').defaultRoot(config, '/work/flows')).toBe('/work/flows/.flowkit');
+    expect(registry.metadataProvider('local').create(config, '/tmp/x').name).toBe('local');
+  });
+});
