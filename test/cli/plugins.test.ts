@@ -24,7 +24,7 @@ describe('third-party plugins', () => {
     expect(result.stdout).toContain('stamp in start first:first');
     expect(result.stdout).toContain('stamp in end first:first');
     const stored = readdirSync(join(dir, '.flatfile'));
-    expect(stored).toContain('PluggedFlow__1__end__3__0.DONE');
+    expect(stored).toContain('PluggedFlow__1__end__2__0.DONE');
     expect(stored.some((name) => name.startsWith('PluggedFlow__data__'))).toBe(true);
     expect(existsSync(join(dir, '.flowkit', 'PluggedFlow', '1', '_meta', 'run.json'))).toBe(true);
   });

@@ -18,7 +18,7 @@ export interface GraphStep {
   foreach?: string;
   /** Steps whose next() names this one. */
   parents: string[];
-  /** Open splits enclosing this step, outermost first. */
+  /** Open splits enclosing this step, outermost first; a join's end with the split it closes. */
   splitParents: string[];
   /** For a split: the join that closes it. */
   matchingJoin?: string;
