@@ -20,7 +20,7 @@ export function loadGraph(file: string): { graph: FlowGraph; issues: LintIssue[]
   return { graph, issues: lint(flow, graph) };
 }
 
-/** `file:line:col: message` and the hint on the next line. */
+/** `file:line:col: message [rule]` and the hint on the next line. */
 export function formatIssue(issue: LintIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n  hint: ${issue.hint}`;
+  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message} [${issue.rule}]\n  hint: ${issue.hint}`;
 }

@@ -16,6 +16,9 @@ export interface LintIssue {
 /** Members of FlowSpec (and names FlowKit keeps) that a step or an artifact cannot take. */
 const RESERVED = new Set(['next', 'input', 'index', 'foreachStack', 'mergeArtifacts', 'constructor']);
 
+/** `catch` is a keyword in TypeScript, so the decorator registered as 'catch' is written @catchError. */
+const CATCH_NAMES = ['catch', 'catchError'];
+
 type Report = (rule: string, node: ts.Node, message: string, hint: string) => void;
 
 /** Every rule, over the source and the graph built from it. Issues come back in source order. */
@@ -179,7 +182,7 @@ function openSplitsAfter(step: GraphStep): string[] {
 function decoratorPlacement(flow: FlowSource, graph: FlowGraph, report: Report): void {
   for (const step of flow.steps.values()) {
     const node = graph.steps[step.name];
-    const catcher = step.decorators.find((d) => d.spec.name === 'catch');
+    const catcher = step.decorators.find((d) => CATCH_NAMES.includes(d.spec.name));
     if (node && catcher && splits(node)) {
       report('catch-on-split', catcher.node, `@catch is not allowed on '${step.name}', which splits.`, 'put @catch on the steps inside the branches or foreach instead');
     }

@@ -8,7 +8,9 @@ export function typeCheck(file: string): LintIssue[] {
   if (!configPath) return [];
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
   if (!parsed) return [];
-  const program = ts.createProgram({ rootNames: [file], options: { ...parsed.options, noEmit: true } });
+  // Check only: the project's build settings (rootDir, composite, emit) have nothing to say about one flow file.
+  const options = { ...parsed.options, noEmit: true, rootDir: undefined, composite: false, incremental: false, declaration: false, declarationMap: false, tsBuildInfoFile: undefined };
+  const program = ts.createProgram({ rootNames: [file], options });
   return ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.category === ts.DiagnosticCategory.Error)
