@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 
 describe('artifacts', () => {
@@ -57,5 +59,35 @@ export default class BadFlow extends FlowSpec {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Artifact 'callback' (function) cannot be stored");
     expect(result.stderr).not.toContain('Workflow starting');
+  });
+});
+
+describe('untouched artifacts', () => {
+  test('are passed down by reference: later steps that never read them do not load them', async () => {
+    const { dir, root, env } = project({
+      'ref.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+export default class RefFlow extends FlowSpec {
+  declare payload: string; declare marker: number;
+  @step start() { this.payload = 'x'.repeat(1000) + 'unique-payload'; this.next(this.drop); }
+  @step drop() {
+    // Remove the payload's blob: a step that loaded or re-stored it would now fail or re-create it.
+    const root = process.env.FLOWKIT_DATASTORE_SYSROOT_LOCAL as string;
+    const index = JSON.parse(readFileSync(join(root, 'RefFlow/1/start/1/0.data.json'), 'utf8'));
+    const sha = index.artifacts.payload.sha;
+    rmSync(join(root, 'RefFlow/data', sha.slice(0, 2), sha));
+    this.marker = 1;
+    this.next(this.end);
+  }
+  @step end() { console.log('marker', this.marker); }
+}`,
+    });
+    const result = await flowkit(['run', 'ref.ts'], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('marker 1');
+    const read = (step: string, task: string) => JSON.parse(readFileSync(join(root, `RefFlow/1/${step}/${task}/0.data.json`), 'utf8'));
+    expect(read('end', '3').artifacts.payload).toEqual(read('start', '1').artifacts.payload);
   });
 });
