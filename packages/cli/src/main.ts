@@ -7,7 +7,7 @@ import { UsageError } from './usage';
 import { VERSION } from './version';
 
 /** Commands that load the flow before parsing, because its parameters become options. */
-const FLOW_LOADING_COMMANDS = new Set(['run']);
+const FLOW_LOADING_COMMANDS = new Set(['run', 'resume']);
 
 /** Runs the `flowkit` command line; resolves to the exit code. */
 export async function cliMain(argv: string[]): Promise<number> {
@@ -42,8 +42,22 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
     .command(
       'run <flow>',
       'Run the flow: every task in its own process, every artifact versioned',
-      (cli) => runOptions(cli.positional('flow', { type: 'string', describe: 'The flow file (.ts or .js)' }), flow),
-      async (args) => done(await runCommand(flow as PreparedFlow, args as unknown as RunArgs, config)),
+      (cli) => runOptions(cli.positional('flow', { type: 'string', describe: 'The flow file (.ts or .js)' }), flow, true),
+      async (args) => done(await runCommand(flow as PreparedFlow, args as unknown as RunArgs, config, false)),
+    )
+    .command(
+      'resume <flow> [step]',
+      'Resume a failed or stopped run in a new run: finished tasks are cloned, the rest runs',
+      (cli) =>
+        runOptions(
+          cli
+            .positional('flow', { type: 'string', describe: 'The flow file (.ts or .js)' })
+            .positional('step', { type: 'string', describe: 'Re-run from this step (default: the first that did not finish)' })
+            .option('origin-run-id', { type: 'string', describe: "The run to resume (default: your latest run of the flow)" }),
+          flow,
+          false,
+        ),
+      async (args) => done(await runCommand(flow as PreparedFlow, args as unknown as RunArgs, config, true)),
     )
     .command(
       'show <flow>',

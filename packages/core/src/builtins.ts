@@ -11,6 +11,12 @@ export const timeout = makeStepDecorator<{ seconds?: number; minutes?: number; h
 export const resources = makeStepDecorator<{ cpu?: number; memory?: number; gpu?: number }>('resources');
 /** `@environment({ vars })`: environment variables for the step's task processes. */
 export const environment = makeStepDecorator<{ vars: Record<string, string> }>('environment');
+/**
+ * `@catchError({ var, printException = true })`: when the step still fails after its retries, store the
+ * exception in the artifact `var` and go on as if the step had succeeded. Registered as 'catch'
+ * (`--with catch:var=failure`); in TypeScript `catch` is a keyword, hence the name.
+ */
+export const catchError = makeStepDecorator<{ var?: string; printException?: boolean }>('catch');
 /** `@globalEnvironment({ vars })` on the flow class: environment variables for every step; a step's own win. */
 export const globalEnvironment = makeFlowDecorator<{ vars: Record<string, string> }>('globalEnvironment');
 
@@ -62,7 +68,7 @@ const retryDecorator: StepDecorator = {
     };
   },
   onLaunch(attributes, plan: LaunchPlan) {
-    plan.maxAttempts = (attributes.times as number) + 1;
+    plan.userAttempts = (attributes.times as number) + 1;
     plan.retryDelaySeconds = (attributes.minutesBetweenRetries as number) * 60;
   },
 };
@@ -106,6 +112,47 @@ const environmentDecorator: StepDecorator = {
   },
 };
 
+/** What @catchError stores: plain data, so it survives serialization and reads the same from the client. */
+export interface CaughtException {
+  /** The class of the error (a custom exception class keeps its name). */
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export function describeException(error: unknown): CaughtException {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  return { type: error.constructor?.name || error.name, message: error.message, stack: error.stack };
+}
+
+const catchDecorator: StepDecorator = {
+  name: 'catch',
+  validate(attributes, step) {
+    refuseUnknown('catch', attributes, ['var', 'printException']);
+    const name = attributes.var;
+    if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name))) {
+      throw new PluginError(`@catch: var=${JSON.stringify(name)} is not an artifact name.`, { hint: "e.g. @catchError({ var: 'failure' })" });
+    }
+    if (step.next.length > 1 || step.foreach !== undefined) {
+      throw new PluginError(`@catch is not allowed on step '${step.name}', which splits.`, { hint: 'put it on the steps inside the branches or foreach' });
+    }
+    return { var: name, printException: attributes.printException !== false && attributes.printException !== 'false' };
+  },
+  onLaunch(_attributes, plan) {
+    plan.fallbackAttempt = true;
+  },
+  onStepError(context, error) {
+    if (context.attempt < context.userAttempts - 1) return false;
+    const caught = describeException(error);
+    if (context.attributes.printException) {
+      const frames = caught.stack?.split('\n').slice(1).join('\n');
+      process.stderr.write(`@catch caught ${caught.type}: ${caught.message}${frames ? `\n${frames}` : ''}\n`);
+    }
+    if (typeof context.attributes.var === 'string') (context.flow as unknown as Record<string, unknown>)[context.attributes.var] = caught;
+    return true;
+  },
+};
+
 const globalEnvironmentDecorator: FlowDecorator = {
   name: 'globalEnvironment',
   validate: (attributes) => ({ vars: envVars('globalEnvironment', attributes) }),
@@ -123,6 +170,7 @@ export const builtinsPlugin: FlowKitPlugin = {
       .addStepDecorator(timeoutDecorator)
       .addStepDecorator(resourcesDecorator)
       .addStepDecorator(environmentDecorator)
+      .addStepDecorator(catchDecorator)
       .addFlowDecorator(globalEnvironmentDecorator);
   },
 };

@@ -50,4 +50,5 @@ export type { Pathspec, PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
 export { mapLimit } from './concurrency';
 export { main } from './main';
-export { retry, timeout, resources, environment, globalEnvironment, builtinsPlugin } from './builtins';
+export { retry, timeout, resources, environment, catchError, globalEnvironment, builtinsPlugin, describeException } from './builtins';
+export type { CaughtException } from './builtins';

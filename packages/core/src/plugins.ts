@@ -60,8 +60,10 @@ export interface MetadataProviderFactory {
 /** How the scheduler will start one task; decorators shape it before launch. */
 export interface LaunchPlan {
   env: Record<string, string>;
-  /** Attempts in total, the first included. */
-  maxAttempts: number;
+  /** Attempts that run the user's code, the first included (@retry raises it). */
+  userAttempts: number;
+  /** One more attempt after those, that runs no user code and lets a decorator handle the failure (@catch). */
+  fallbackAttempt: boolean;
   /** Wait before each retry. */
   retryDelaySeconds: number;
   timeoutSeconds?: number;
@@ -76,6 +78,8 @@ export interface TaskHookContext {
   flow: FlowSpec;
   task: CurrentTask;
   attempt: number;
+  /** Attempts that run user code; an attempt numbered this or above is the fallback attempt. */
+  userAttempts: number;
   attributes: Record<string, unknown>;
 }
 
@@ -87,7 +91,10 @@ export interface StepDecorator {
   onLaunch?(attributes: Record<string, unknown>, plan: LaunchPlan): void;
   /** Task side, before the user code runs. */
   beforeStep?(context: TaskHookContext): void | Promise<void>;
-  /** Task side, after the user code failed. Return true when the failure is handled (the step then succeeds). */
+  /**
+   * Task side, after the user code failed (in the fallback attempt: with why the earlier attempts failed).
+   * Return true when the failure is handled: the step then succeeds and takes its declared transition.
+   */
   onStepError?(context: TaskHookContext, error: unknown): boolean | Promise<boolean>;
 }
 

@@ -107,8 +107,29 @@ export class FlowDataStore {
 
   /** Writes the attempt's index, then its DONE marker. */
   async commitAttempt(ref: TaskRef, attempt: number, data: AttemptData): Promise<void> {
+    await this.writeAttemptData(ref, attempt, data);
+    await this.markDone(ref, attempt);
+  }
+
+  /** The attempt's index; invisible to readers until markDone. */
+  async writeAttemptData(ref: TaskRef, attempt: number, data: AttemptData): Promise<void> {
     await this.storage.put(this.attemptKey(ref, attempt, 'data.json'), Buffer.from(JSON.stringify(data)));
+  }
+
+  async markDone(ref: TaskRef, attempt: number): Promise<void> {
     await this.storage.put(this.attemptKey(ref, attempt, 'DONE'), Buffer.from(JSON.stringify({ finishedAt: Date.now() })));
+  }
+
+  /**
+   * Makes `target` a finished copy of a finished attempt (resume): its index and logs are copied, its
+   * artifacts keep pointing at the same blobs, so no data is copied. The DONE marker is written last.
+   */
+  async cloneAttempt(source: TaskRef, sourceAttempt: number, target: TaskRef, attempt: number): Promise<void> {
+    for (const suffix of ['stdout.log', 'stderr.log', 'data.json']) {
+      const data = await this.storage.get(this.attemptKey(source, sourceAttempt, suffix));
+      if (data) await this.storage.put(this.attemptKey(target, attempt, suffix), data);
+    }
+    await this.markDone(target, attempt);
   }
 
   /** The highest attempt with a DONE marker, or undefined when none finished. */

@@ -45,7 +45,8 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       format: 'cjs',
       write: false,
       sourcemap: 'external',
-      outfile: 'flow.js',
+      // Where the bundle is written, so the source map's relative paths resolve from there.
+      outfile: join(options.cacheDir, 'flow.js'),
       logLevel: 'silent',
       keepNames: true,
       // main() reaches the CLI only when a flow file runs itself, never inside a task.

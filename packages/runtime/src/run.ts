@@ -1,5 +1,6 @@
 import {
   FlowDataStore,
+  FlowKitError,
   registry,
   type Config,
   type DataStore,
@@ -13,6 +14,7 @@ import {
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
 import { resolveStepDecorators } from './decorators';
+import { originRun, planResume } from './resume';
 import { Scheduler } from './scheduler';
 
 export interface RunRequest {
@@ -35,6 +37,8 @@ export interface RunRequest {
   console: RunConsole;
   cwd: string;
   version: string;
+  /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
+  resume?: { originRunId?: string; step?: string };
   /** Called with the run id as soon as it exists (for `--run-id-file`, signal handling). */
   onRunStarted?(runId: string, scheduler: Scheduler): void;
 }
@@ -54,16 +58,28 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   const launchPlan = planLaunches(request);
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
 
+  const originRunId = request.resume && (await originRun(metadata, graph.flowName, request.resume.originRunId, request.user));
+  const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
   const run = await metadata.newRun(graph.flowName, {
     user: request.user,
     tags: request.tags,
     systemTags: [`user:${request.user}`, 'runtime:dev', `flowkit_version:${request.version}`],
+    ...(originRunId === undefined ? {} : { originRunId }),
   });
   console.info(`Workflow starting (run-id ${run.runId}):`);
+  if (originRunId !== undefined) console.info(`Resuming run ${originRunId}${resume?.resumeStep ? ` from step '${resume.resumeStep}'` : ''}: finished tasks before it are cloned.`);
 
   const parameterTask = await metadata.newTask({ flowName: graph.flowName, runId: run.runId, stepName: '_parameters', taskId: '0' });
-  const refs = await store.saveArtifacts(request.parameters);
-  await store.commitAttempt(parameterTask, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
+  if (originRunId === undefined) {
+    const refs = await store.saveArtifacts(request.parameters);
+    await store.commitAttempt(parameterTask, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
+  } else {
+    // A resumed run keeps the origin's parameters.
+    const origin = { flowName: graph.flowName, runId: originRunId, stepName: '_parameters', taskId: '0' };
+    const attempt = await store.latestDoneAttempt(origin);
+    if (attempt === undefined) throw new FlowKitError(`Run ${graph.flowName}/${originRunId} never stored its parameters, so it cannot be resumed.`, { hint: 'start a new run' });
+    await store.cloneAttempt(origin, attempt, parameterTask, 0);
+  }
 
   const scheduler = new Scheduler({
     graph,
@@ -80,7 +96,9 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
       metadata: request.metadataName,
       localRoot: request.localRoot,
       withSpecs: request.withSpecs,
+      originRunId,
     },
+    cloner: resume?.cloner,
     launchPlan,
     env: { ...process.env, ...request.config.toEnv() } as Record<string, string>,
     cwd: request.cwd,
@@ -104,7 +122,7 @@ function planLaunches(request: RunRequest): (stepName: string) => LaunchPlan {
     const step = graph.steps[stepName]!;
     const decorators = resolveStepDecorators(registry, flowClass, graph, stepName, withSpecs);
     plans.set(stepName, () => {
-      const plan: LaunchPlan = { env: {}, maxAttempts: 1, retryDelaySeconds: 0, resources: {} };
+      const plan: LaunchPlan = { env: {}, userAttempts: 1, fallbackAttempt: false, retryDelaySeconds: 0, resources: {} };
       for (const { decorator, attributes } of flowDecorators) decorator.onLaunch?.(attributes, step, plan);
       for (const { decorator, attributes } of decorators) decorator.onLaunch?.(attributes, plan);
       return plan;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
 import type { RunConsole } from './console';
 import { launchLocal } from './localLauncher';
+import type { Cloner } from './resume';
 import { encodeTaskArgs, type TaskArgs } from './taskArgs';
 import { captureStream } from './taskOutput';
 
@@ -13,6 +14,7 @@ interface SplitFrame {
   expected: number;
   /** This branch's position: the foreach index or the branch number. */
   index: number;
+  foreach: boolean;
 }
 
 interface PendingTask {
@@ -44,6 +46,8 @@ export interface SchedulerContext {
   env: Record<string, string>;
   cwd: string;
   sidecars: Sidecar[];
+  /** On resume: finds the origin run's finished task to clone instead of running one. */
+  cloner?: Cloner;
 }
 
 /** How long a task gets between SIGTERM and SIGKILL when the run is stopped. */
@@ -71,7 +75,8 @@ export class Scheduler {
     try {
       while (!this.finished && (this.failed === undefined || this.running.size > 0)) {
         while (this.failed === undefined && this.queue.length > 0 && this.running.size < this.context.maxWorkers) {
-          await this.launch(this.queue.shift() as PendingTask, undefined, 0);
+          const task = this.queue.shift() as PendingTask;
+          if (!(await this.cloneIfDone(task))) await this.launch(task, undefined, 0);
         }
         if (this.running.size === 0 && this.queue.length === 0) break;
         if (!this.changed) await new Promise<void>((resolve) => (this.wake = resolve));
@@ -104,6 +109,23 @@ export class Scheduler {
     this.wake();
   }
 
+  /** On resume, a task that finished in the origin run is cloned: its records point at the same data, no process runs. */
+  private async cloneIfDone(task: PendingTask): Promise<boolean> {
+    const { cloner, graph, runId, metadata, store } = this.context;
+    const foreachIndices = task.frames.filter((f) => f.foreach).map((f) => f.index);
+    const origin = await cloner?.find(task.stepName, foreachIndices);
+    if (!origin) return false;
+    const originPath = `${origin.ref.runId}/${origin.ref.stepName}/${origin.ref.taskId}`;
+    const record = await metadata.newTask({ flowName: graph.flowName, runId, stepName: task.stepName }, { foreachIndices, clonedFrom: originPath });
+    const ref: TaskRef = { flowName: graph.flowName, runId, stepName: task.stepName, taskId: record.taskId };
+    await metadata.startAttempt(ref, 0);
+    await store.cloneAttempt(origin.ref, origin.attempt, ref, 0);
+    await metadata.finishAttempt(ref, 0, { status: 'succeeded' });
+    this.context.console.taskInfo(`${runId}/${task.stepName}/${ref.taskId}`, `Cloned the finished task ${originPath}.`);
+    await this.advance(task, ref, 0);
+    return true;
+  }
+
   private async launch(task: PendingTask, existing: TaskRef | undefined, attempt: number): Promise<void> {
     const { graph, runId, metadata } = this.context;
     const ref =
@@ -120,6 +142,7 @@ export class Scheduler {
       runId,
       taskId: taskRef.taskId,
       attempt,
+      userAttempts: plan.userAttempts,
       inputPaths: task.inputPaths,
       splitIndex: task.splitIndex,
     });
@@ -168,7 +191,7 @@ export class Scheduler {
     }
     await this.recordCrash(ref, attempt, exit, plan);
     this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
-    if (this.failed === undefined && attempt + 1 < plan.maxAttempts) {
+    if (this.failed === undefined && attempt + 1 < plan.userAttempts + (plan.fallbackAttempt ? 1 : 0)) {
       this.context.console.taskInfo(label, `Task failed; retrying${plan.retryDelaySeconds > 0 ? ` in ${plan.retryDelaySeconds} s` : ''}.`);
       await new Promise((resolve) => setTimeout(resolve, plan.retryDelaySeconds * 1000));
       if (this.failed === undefined) {
@@ -208,13 +231,13 @@ export class Scheduler {
       const expected = transition.foreach.items.length;
       const target = transition.next[0] as string;
       for (let index = 0; index < expected; index++) {
-        this.queue.push({ stepName: target, inputPaths: [path], splitIndex: index, frames: [...task.frames, { splitTaskId: ref.taskId, expected, index }] });
+        this.queue.push({ stepName: target, inputPaths: [path], splitIndex: index, frames: [...task.frames, { splitTaskId: ref.taskId, expected, index, foreach: true }] });
       }
       return;
     }
     if (transition.next.length > 1) {
       transition.next.forEach((target, index) => {
-        this.queue.push({ stepName: target, inputPaths: [path], frames: [...task.frames, { splitTaskId: ref.taskId, expected: transition.next.length, index }] });
+        this.queue.push({ stepName: target, inputPaths: [path], frames: [...task.frames, { splitTaskId: ref.taskId, expected: transition.next.length, index, foreach: false }] });
       });
       return;
     }

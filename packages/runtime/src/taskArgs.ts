@@ -6,6 +6,8 @@ export interface TaskArgs {
   runId: string;
   taskId: string;
   attempt: number;
+  /** Attempts that run user code; from this number on, attempts are fallbacks (@catch). */
+  userAttempts: number;
   /** `step/taskId` of each input task, in order. */
   inputPaths: string[];
   splitIndex?: number;
@@ -26,6 +28,7 @@ export function encodeTaskArgs(args: TaskArgs): string[] {
     '--run-id', args.runId,
     '--task-id', args.taskId,
     '--attempt', String(args.attempt),
+    '--user-attempts', String(args.userAttempts),
     '--input-paths', args.inputPaths.join(','),
     '--max-num-splits', String(args.maxNumSplits),
     '--datastore', args.datastore,
@@ -71,6 +74,7 @@ export function decodeTaskArgs(argv: string[]): TaskArgs {
     runId: validateId('run', required('run-id')),
     taskId: validateId('task', required('task-id')),
     attempt: integer('attempt', required('attempt')),
+    userAttempts: integer('user-attempts', required('user-attempts')),
     inputPaths,
     splitIndex: split === undefined ? undefined : integer('split-index', split),
     maxNumSplits: integer('max-num-splits', required('max-num-splits')),

@@ -38,6 +38,7 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
     stepName: args.stepName,
     taskId: args.taskId,
     attempt: args.attempt,
+    userAttempts: args.userAttempts,
     inputPaths: args.inputPaths,
     splitIndex: args.splitIndex,
     maxNumSplits: args.maxNumSplits,

@@ -27,11 +27,14 @@ export interface RunArgs {
   datastore?: string;
   'datastore-root'?: string;
   metadata?: string;
+  /** `resume` only. */
+  'origin-run-id'?: string;
+  step?: string;
   [parameter: string]: unknown;
 }
 
-/** Adds `run`'s options, and one option per flow parameter, to a yargs command. */
-export function runOptions(cli: Argv, flow: PreparedFlow | undefined): Argv<RunArgs> {
+/** Adds `run`'s options to a yargs command, and (for `run`, not `resume`) one option per flow parameter. */
+export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParameters: boolean): Argv<RunArgs> {
   const withOptions = cli
     .option('tag', { type: 'string', array: true, describe: 'Tag the run (repeatable)' })
     .option('max-workers', { type: 'number', default: 16, describe: 'Tasks running at once' })
@@ -41,7 +44,7 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined): Argv<RunA
     .option('color', { type: 'boolean', default: process.stdout.isTTY === true, describe: 'Colour the output (--no-color to turn off)' })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .options(backendOptions);
-  for (const [field, definition] of flow?.parameters ?? []) {
+  for (const [field, definition] of withParameters ? (flow?.parameters ?? []) : []) {
     if (RUN_OPTIONS.includes(definition.name)) {
       throw new ParameterError(`Parameter '${definition.name}' (field ${field}) clashes with the run option --${definition.name}.`, { hint: 'rename the parameter' });
     }
@@ -74,13 +77,13 @@ export function parameterValues(parameters: Map<string, ParameterDefinition>, ar
   return values;
 }
 
-/** `flowkit run`: one new run of the flow; returns the exit code (130 when interrupted). */
-export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Config): Promise<number> {
+/** `flowkit run` (and `resume`): one new run of the flow; returns the exit code (130 when interrupted). */
+export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Config, resume: boolean): Promise<number> {
   const maxWorkers = positiveInteger('max-workers', args['max-workers']);
   const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
   const tags = validTags(args.tag ?? []);
   const withSpecs = (args.with ?? []).map(parseWithSpec);
-  const parameters = parameterValues(flow.parameters, args);
+  const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args);
   const backends = openBackends(args, config, flow.flowDir);
   const user = resolveUser(config);
   const console = new RunConsole({ quiet: args.quiet, color: args.color });
@@ -113,6 +116,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       console,
       cwd: process.cwd(),
       version: VERSION,
+      resume: resume ? { originRunId: args['origin-run-id'], step: args.step } : undefined,
       onRunStarted(runId, started) {
         scheduler = started;
         if (args['run-id-file']) writeFileSync(args['run-id-file'], runId);
@@ -121,6 +125,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
     if (interrupted) return 130;
     if (!result.succeeded) {
       console.error(`Run ${flow.graph.flowName}/${result.runId} failed: ${result.failure ?? 'unknown cause'}.`);
+      console.error(`Fix the problem, then resume the run: flowkit resume ${flow.file} --origin-run-id ${result.runId}`);
       return 1;
     }
     return 0;

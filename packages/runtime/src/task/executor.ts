@@ -22,6 +22,7 @@ import {
   type Transition,
 } from '@flowkit/core';
 import type { ResolvedDecorator } from '../decorators';
+import { faultPoint } from '../faults';
 import { ArtifactScope } from './artifacts';
 import { makeInputViews, mergeInputs, type TaskInput } from './inputs';
 
@@ -31,6 +32,7 @@ export interface TaskSpec {
   stepName: string;
   taskId: string;
   attempt: number;
+  userAttempts: number;
   /** `step/taskId` of each input task, in order. */
   inputPaths: string[];
   /** Position in the foreach that started this task, for the first step inside a foreach. */
@@ -57,7 +59,9 @@ export async function executeTask(spec: TaskSpec, context: TaskContext): Promise
   await context.metadata.startAttempt(ref, spec.attempt);
   try {
     const data = await runStep(spec, context);
-    await context.store.commitAttempt(ref, spec.attempt, data);
+    await context.store.writeAttemptData(ref, spec.attempt, data);
+    faultPoint('crash-before-done', spec.stepName);
+    await context.store.markDone(ref, spec.attempt);
     await context.metadata.finishAttempt(ref, spec.attempt, { status: 'succeeded' });
   } catch (error) {
     await context.metadata.finishAttempt(ref, spec.attempt, { status: 'failed', error: oneLine(error) });
@@ -134,10 +138,13 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
   if (!isStepMethod(method)) {
     throw new FlowKitError(`Method '${step.name}' of ${graph.flowName} is not a @step in the loaded code.`, { hint: 'add @step to it' });
   }
-  await runWithDecorators(context.decorators, { flow, task, attempt: spec.attempt }, async () => {
+  const handled = await runWithDecorators(context.decorators, { flow, task, attempt: spec.attempt, userAttempts: spec.userAttempts }, async () => {
+    if (spec.attempt >= spec.userAttempts) throw await fallbackError(context, spec);
     const self = isJoin ? guardUnmerged(flow, step.name, inputs, scope) : flow;
     await (method as (...args: unknown[]) => unknown).call(self, ...(views ? [views] : []));
   });
+  // A handled failure takes the step's declared transition, as if the step had called next().
+  if (handled) transition = step.type === 'end' ? undefined : { targets: step.next };
 
   return {
     artifacts: await scope.persist(),
@@ -146,17 +153,27 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
   };
 }
 
-/** Runs the step body between its decorators' task-side hooks; a decorator may handle a failure. */
-async function runWithDecorators(decorators: ResolvedDecorator[], base: Omit<TaskHookContext, 'attributes'>, body: () => Promise<void>): Promise<void> {
+/** Runs the step body between its decorators' task-side hooks; true when a decorator handled a failure. */
+async function runWithDecorators(decorators: ResolvedDecorator[], base: Omit<TaskHookContext, 'attributes'>, body: () => Promise<void>): Promise<boolean> {
   for (const { decorator, attributes } of decorators) await decorator.beforeStep?.({ ...base, attributes });
   try {
     await body();
+    return false;
   } catch (error) {
     for (const { decorator, attributes } of decorators) {
-      if (await decorator.onStepError?.({ ...base, attributes }, error)) return;
+      if (await decorator.onStepError?.({ ...base, attributes }, error)) return true;
     }
     throw error;
   }
+}
+
+/** What the fallback attempt reports: the user code never finished, and why the last attempt died. */
+async function fallbackError(context: TaskContext, spec: TaskSpec): Promise<Error> {
+  const ref = { flowName: context.graph.flowName, runId: spec.runId, stepName: spec.stepName, taskId: spec.taskId };
+  const previous = (await context.metadata.listAttempts(ref)).find((a) => a.attempt === spec.attempt - 1);
+  return new FlowKitError(`Task kept failing over ${spec.userAttempts} attempt${spec.userAttempts === 1 ? '' : 's'}; the last one: ${previous?.error ?? 'unknown cause'}.`, {
+    hint: 'the process died before your code could raise (killed, timed out, out of memory)',
+  });
 }
 
 async function readInput(store: FlowDataStore, runId: string, path: string): Promise<TaskInput> {
