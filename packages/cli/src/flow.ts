@@ -67,7 +67,7 @@ export function openBackends(options: BackendOptions, config: Config, flowDir: s
   const metadataName = options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local';
   const local = registry.dataStore('local');
   const factory = registry.dataStore(datastoreName);
-  const root = options.datastoreRoot ?? factory.defaultRoot(config, flowDir);
+  const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
   const localRoot = datastoreName === 'local' ? root : local.defaultRoot(config, flowDir);
   return {
     datastoreName,

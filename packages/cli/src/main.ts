@@ -2,8 +2,9 @@ import yargs, { type Argv } from 'yargs';
 import { FlowKitError, formatError, loadConfig, type Config } from '@flowkit/core';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
+import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
 import { prepareFlow, type PreparedFlow } from './flow';
-import { UsageError } from './usage';
+import { UsageError, readOptions } from './usage';
 import { VERSION } from './version';
 
 /** Commands that load the flow before parsing, because its parameters become options. */
@@ -33,6 +34,19 @@ export async function cliMain(argv: string[]): Promise<number> {
 export function runFlowFile(file: string, args: string[]): Promise<number> {
   const [command = 'run', ...rest] = args;
   return cliMain([command, file, ...rest]);
+}
+
+function readArgs(args: Record<string, unknown>): ReadOptions & { include?: string; file?: string; stderr?: boolean; attempt?: number } {
+  return {
+    datastore: args.datastore as string | undefined,
+    datastoreRoot: args['datastore-root'] as string | undefined,
+    metadata: args.metadata as string | undefined,
+    namespace: args.namespace as string | undefined,
+    include: args.include as string | undefined,
+    file: args.file as string | undefined,
+    stderr: args.stderr as boolean | undefined,
+    attempt: args.attempt as number | undefined,
+  };
 }
 
 function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined, done: (code: number) => void): Argv {
@@ -73,6 +87,64 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
       'Lint the flow (and type-check it when it has a tsconfig.json)',
       (cli) => cli.positional('flow', { type: 'string', demandOption: true }),
       (args) => done(checkCommand(args.flow as string)),
+    )
+    .command(
+      'dump <flow> <pathspec>',
+      "Show a run's artifacts: RUN, RUN/STEP or RUN/STEP/TASK",
+      (cli) =>
+        cli
+          .positional('flow', { type: 'string', demandOption: true, describe: 'Flow file or flow name' })
+          .positional('pathspec', { type: 'string', demandOption: true })
+          .option('include', { type: 'string', describe: 'Only these artifacts (comma-separated)' })
+          .option('file', { type: 'string', describe: 'Also write every value to this JSON file' })
+          .options(readOptions),
+      async (args) => done(await dumpCommand(args.flow as string, args.pathspec as string, readArgs(args))),
+    )
+    .command(
+      'logs <flow> <pathspec>',
+      'Show what tasks printed: RUN/STEP or RUN/STEP/TASK',
+      (cli) =>
+        cli
+          .positional('flow', { type: 'string', demandOption: true, describe: 'Flow file or flow name' })
+          .positional('pathspec', { type: 'string', demandOption: true })
+          .option('stderr', { type: 'boolean', default: false, describe: 'Show stderr instead of stdout' })
+          .option('attempt', { type: 'number', describe: 'Show this attempt instead of the latest' })
+          .options(readOptions),
+      async (args) => done(await logsCommand(args.flow as string, args.pathspec as string, readArgs(args))),
+    )
+    .command(
+      'tag <action> <flow> [tags..]',
+      "Change a run's user tags: add, remove, replace (--remove a --add b) or list",
+      (cli) =>
+        cli
+          .positional('action', { choices: ['add', 'remove', 'replace', 'list'] as const, demandOption: true })
+          .positional('flow', { type: 'string', demandOption: true, describe: 'Flow file or flow name' })
+          .positional('tags', { type: 'string', array: true, default: [] as string[] })
+          .option('run-id', { type: 'string', describe: 'The run (default: your latest)' })
+          .option('remove', { type: 'string', array: true, describe: 'replace: tags to remove' })
+          .option('add', { type: 'string', array: true, describe: 'replace: tags to add' })
+          .options(readOptions),
+      async (args) => done(await tagCommand(args.action as string, args.flow as string, { ...readArgs(args), runId: args['run-id'] as string | undefined, tags: (args.tags as string[]).map(String), remove: args.remove as string[] | undefined, add: args.add as string[] | undefined })),
+    )
+    .command(
+      'status [flow]',
+      'Flows with their latest run and its state',
+      (cli) => cli.positional('flow', { type: 'string', describe: 'Flow file or flow name (default: every flow here)' }).options(readOptions),
+      async (args) => done(await statusCommand({ ...readArgs(args), flow: args.flow as string | undefined })),
+    )
+    .command(
+      'list <what> [flow]',
+      'List flows, or the runs of one flow',
+      (cli) =>
+        cli
+          .positional('what', { choices: ['flows', 'runs'] as const, demandOption: true })
+          .positional('flow', { type: 'string', describe: 'For runs: flow file or flow name' })
+          .options(readOptions),
+      async (args) => {
+        if (args.what === 'flows') return done(await statusCommand(readArgs(args)));
+        if (!args.flow) throw new UsageError('list runs needs a flow.', { hint: 'flowkit list runs flow.ts' });
+        return done(await listRunsCommand(args.flow as string, readArgs(args)));
+      },
     )
     .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces of FlowKit errors' })
     .demandCommand(1, 'Name a command: flowkit <command> --help tells more.')

@@ -14,6 +14,8 @@ export const Settings = {
   defaultDatastore: 'FLOWKIT_DEFAULT_DATASTORE',
   defaultMetadata: 'FLOWKIT_DEFAULT_METADATA',
   datastoreSysrootLocal: 'FLOWKIT_DATASTORE_SYSROOT_LOCAL',
+  /** Root of the default datastore, whatever its kind; task processes get it from their run. */
+  datastoreRoot: 'FLOWKIT_DATASTORE_ROOT',
   plugins: 'FLOWKIT_PLUGINS',
 } as const;
 

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Settings, type FlowKitPlugin } from '@flowkit/core';
 import { LocalDataStore } from './localDataStore';
 import { LocalMetadataProvider } from './localMetadata';
@@ -12,7 +13,7 @@ export const plugin: FlowKitPlugin = {
   register(registry) {
     registry.addDataStore({
       name: 'local',
-      defaultRoot: (config, flowDir) => config.get(Settings.datastoreSysrootLocal) ?? join(flowDir, '.flowkit'),
+      defaultRoot: (config, flowDir) => config.get(Settings.datastoreSysrootLocal) ?? nearestRoot(flowDir),
       create: (root) => new LocalDataStore(root),
     });
     registry.addMetadataProvider({
@@ -21,3 +22,14 @@ export const plugin: FlowKitPlugin = {
     });
   },
 };
+
+/**
+ * The `.flowkit/` in the directory or the nearest one above it (so the client finds runs from a
+ * subdirectory, as Metaflow finds `.metaflow/`); a new one beside the flow when there is none.
+ */
+function nearestRoot(dir: string): string {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if (existsSync(join(current, '.flowkit'))) return join(current, '.flowkit');
+    if (dirname(current) === current) return join(resolve(dir), '.flowkit');
+  }
+}

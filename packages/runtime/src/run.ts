@@ -1,6 +1,7 @@
 import {
   FlowDataStore,
   FlowKitError,
+  Settings,
   registry,
   type Config,
   type DataStore,
@@ -100,7 +101,15 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     },
     cloner: resume?.cloner,
     launchPlan,
-    env: { ...process.env, ...request.config.toEnv() } as Record<string, string>,
+    env: {
+      ...process.env,
+      ...request.config.toEnv(),
+      // So code in a task (the client reading another flow) sees the run's datastore and records.
+      [Settings.defaultDatastore]: request.datastoreName,
+      [Settings.datastoreRoot]: request.storage.root,
+      [Settings.defaultMetadata]: request.metadataName,
+      [Settings.datastoreSysrootLocal]: request.localRoot,
+    } as Record<string, string>,
     cwd: request.cwd,
     sidecars: registry.sidecars(),
   });

@@ -1,0 +1,166 @@
+import { writeFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { FlowKitError, PathspecError, validateId } from '@flowkit/core';
+import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
+import { loadGraph } from '@flowkit/graph';
+import { dirname } from 'node:path';
+import { resolveFlowFile } from '../flow';
+import type { BackendOptions } from '../flow';
+
+export interface ReadOptions extends BackendOptions {
+  namespace?: string;
+}
+
+/** Points the client at the flow's datastore and picks the namespace (`--namespace ''` reads all). */
+export function openClient(flowDir: string, options: ReadOptions): void {
+  configureClient({ flowDir, datastore: options.datastore, datastoreRoot: options.datastoreRoot, metadata: options.metadata });
+  if (options.namespace !== undefined) namespace(options.namespace === '' ? null : options.namespace);
+}
+
+/** A flow argument is a flow file (its class names the flow) or a flow name. */
+export function flowNameOf(flow: string): { name: string; dir: string } {
+  if (/\.(c|m)?[jt]sx?$/.test(flow)) {
+    const file = resolveFlowFile(flow);
+    return { name: loadGraph(file).graph.flowName, dir: dirname(file) };
+  }
+  return { name: validateId('flow', flow), dir: process.cwd() };
+}
+
+/** The tasks a `RUN[/STEP[/TASK]]` argument names. */
+async function tasksOf(flowName: string, spec: string): Promise<Task[]> {
+  const [runId, stepName, taskId, extra] = spec.split('/');
+  if (!runId || extra !== undefined) throw new PathspecError(`'${spec}' is not RUN[/STEP[/TASK]].`, { hint: 'e.g. 12, 12/train or 12/train/7' });
+  const run = new Run(`${flowName}/${runId}`);
+  if (taskId !== undefined) return [new Task(`${flowName}/${runId}/${stepName}/${taskId}`)];
+  if (stepName !== undefined) return run.step(stepName).tasks();
+  const steps = await run.steps();
+  return (await Promise.all(steps.map((s) => s.tasks()))).flat();
+}
+
+function preview(value: unknown): string {
+  const text = inspect(value, { depth: 2, maxArrayLength: 10, maxStringLength: 200, breakLength: Infinity, compact: true });
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function size(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** JSON for any artifact value: Map, Set, BigInt, typed arrays and Dates become plain JSON. */
+function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    function replacer(this: unknown, key: string, v: unknown) {
+      const raw = key === '' ? v : (this as Record<string, unknown>)[key];
+      if (typeof raw === 'bigint') return raw.toString();
+      if (raw instanceof Map) return Object.fromEntries(raw);
+      if (raw instanceof Set) return [...raw];
+      if (ArrayBuffer.isView(raw) && !(raw instanceof DataView)) return Array.from(raw as unknown as ArrayLike<number>);
+      return v;
+    },
+    2,
+  );
+}
+
+/** `flowkit dump`: every task's artifacts with type, size and a preview (or all values to a JSON file). */
+export async function dumpCommand(flow: string, spec: string, options: ReadOptions & { include?: string; file?: string }): Promise<number> {
+  const { name, dir } = flowNameOf(flow);
+  openClient(dir, options);
+  const include = options.include?.split(',').map((s) => s.trim()).filter(Boolean);
+  const tasks = await tasksOf(name, spec);
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const task of tasks) {
+    if (!(await task.finished)) {
+      process.stdout.write(`Task ${task.pathspec}: did not finish\n\n`);
+      continue;
+    }
+    const artifacts = (await task.artifacts()).filter((a) => !include || include.includes(a.id));
+    process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
+    const width = Math.max(8, ...artifacts.map((a) => a.id.length));
+    for (const artifact of artifacts) {
+      const value = await artifact.data;
+      (values[task.pathspec] ??= {})[artifact.id] = value;
+      process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(value)}\n`);
+    }
+    process.stdout.write('\n');
+  }
+  if (options.file) {
+    writeFileSync(options.file, toJson(values));
+    process.stdout.write(`Artifacts of ${tasks.length} task${tasks.length === 1 ? '' : 's'} written to ${options.file}\n`);
+  }
+  return 0;
+}
+
+/** `flowkit logs`: what the tasks printed (stdout, or stderr), for the latest or a given attempt. */
+export async function logsCommand(flow: string, spec: string, options: ReadOptions & { stderr?: boolean; attempt?: number }): Promise<number> {
+  const { name, dir } = flowNameOf(flow);
+  openClient(dir, options);
+  if (spec.split('/').length < 2) throw new PathspecError(`'${spec}' names a run; logs need RUN/STEP[/TASK].`, { hint: `e.g. flowkit logs ${flow} ${spec}/start` });
+  const tasks = await tasksOf(name, spec);
+  for (const task of tasks) {
+    if (tasks.length > 1) process.stdout.write(`--- ${task.pathspec}\n`);
+    process.stdout.write(await task.log(options.stderr ? 'stderr' : 'stdout', options.attempt));
+  }
+  return 0;
+}
+
+/** `flowkit tag add|remove|replace|list`. */
+export async function tagCommand(action: string, flow: string, options: ReadOptions & { runId?: string; tags: string[]; remove?: string[]; add?: string[] }): Promise<number> {
+  const { name, dir } = flowNameOf(flow);
+  openClient(dir, options);
+  const run = options.runId ? new Run(`${name}/${options.runId}`) : await new Flow(name).latestRun();
+  let tags: string[];
+  if (action === 'add') tags = await run.addTags(...options.tags);
+  else if (action === 'remove') tags = await run.removeTags(...options.tags);
+  else if (action === 'replace') tags = await run.replaceTags(options.remove ?? [], options.add ?? options.tags);
+  else tags = await run.tags;
+  process.stdout.write(`${run.pathspec} tags: ${tags.map((t) => JSON.stringify(t)).join(', ') || '(none)'}\n`);
+  if (action === 'list') process.stdout.write(`${run.pathspec} system tags: ${(await run.systemTags).join(', ')}\n`);
+  return 0;
+}
+
+async function runState(run: Run): Promise<string> {
+  if (await run.successful) return 'succeeded';
+  for (const step of await run.steps()) {
+    for (const task of await step.tasks()) if ((await task.exception) !== undefined) return 'failed';
+  }
+  return 'running or stopped';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** `flowkit status` / `flowkit list flows`: each flow with its latest run and its state. */
+export async function statusCommand(options: ReadOptions & { flow?: string }): Promise<number> {
+  const named = options.flow ? flowNameOf(options.flow) : undefined;
+  openClient(named?.dir ?? process.cwd(), options);
+  const flows = named ? [new Flow(named.name)] : await new Metaflow().flows();
+  const rows = [['FLOW', 'LATEST RUN', 'USER', 'STARTED', 'STATE']];
+  for (const flow of flows) {
+    const [run] = await flow.runs();
+    if (!run) {
+      rows.push([flow.id, '-', '-', '-', 'no runs']);
+      continue;
+    }
+    const record = await run.record();
+    rows.push([flow.id, run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run)]);
+  }
+  process.stdout.write(`${rows.length > 1 ? table(rows) : 'No flows have run here yet.'}\n`);
+  return 0;
+}
+
+/** `flowkit list runs FLOW`: the flow's runs, newest first. */
+export async function listRunsCommand(flow: string, options: ReadOptions): Promise<number> {
+  const { name, dir } = flowNameOf(flow);
+  openClient(dir, options);
+  const rows = [['RUN', 'USER', 'STARTED', 'STATE', 'TAGS']];
+  for (const run of await new Flow(name).runs()) {
+    const record = await run.record();
+    rows.push([run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run), record.tags.join(', ')]);
+  }
+  if (rows.length === 1) throw new FlowKitError(`${name} has no runs here.`, { hint: 'run it first, or pass --namespace "" to see every user' });
+  process.stdout.write(`${table(rows)}\n`);
+  return 0;
+}

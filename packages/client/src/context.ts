@@ -1,0 +1,62 @@
+import {
+  FlowDataStore,
+  Settings,
+  current,
+  discoverPluginModules,
+  loadConfig,
+  registry,
+  resolveUser,
+  usePlugins,
+  type DataStore,
+  type MetadataProvider,
+} from '@flowkit/core';
+
+/** Where the client reads from; by default what `flowkit run` would use from the working directory. */
+export interface ClientOptions {
+  datastore?: string;
+  datastoreRoot?: string;
+  metadata?: string;
+  /** The directory a flow ran from (where its `.flowkit/` is); default: the working directory. */
+  flowDir?: string;
+}
+
+export interface ClientContext {
+  storage: DataStore;
+  metadata: MetadataProvider;
+  user: string;
+  store(flowName: string): FlowDataStore;
+}
+
+let options: ClientOptions = {};
+let context: ClientContext | undefined;
+
+/** Points the client at a datastore and metadata provider (the defaults come from settings). */
+export function configureClient(next: ClientOptions): void {
+  options = { ...next };
+  context = undefined;
+}
+
+/** The shared connection, opened on first use; every read goes through the plugin interfaces only. */
+export function clientContext(): ClientContext {
+  if (context) return context;
+  const config = loadConfig();
+  const flowDir = options.flowDir ?? process.cwd();
+  // Inside a task the flow's bundle already registered its plugins.
+  if (!current.isRunningFlow) usePlugins(discoverPluginModules([flowDir, __dirname], config));
+  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
+  const factory = registry.dataStore(datastoreName);
+  const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
+  const localRoot = datastoreName === 'local' ? root : registry.dataStore('local').defaultRoot(config, flowDir);
+  const storage = factory.create(root, config);
+  const stores = new Map<string, FlowDataStore>();
+  context = {
+    storage,
+    metadata: registry.metadataProvider(options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local').create(config, localRoot),
+    user: resolveUser(config),
+    store(flowName) {
+      if (!stores.has(flowName)) stores.set(flowName, new FlowDataStore(storage, flowName, registry.serializers()));
+      return stores.get(flowName) as FlowDataStore;
+    },
+  };
+  return context;
+}

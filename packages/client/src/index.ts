@@ -1,0 +1,5 @@
+export { Metaflow, Flow, Run, Step, Task, DataArtifact } from './objects';
+export type { DataAccessor } from './objects';
+export { namespace, getNamespace, defaultNamespace, NamespaceError } from './namespace';
+export { configureClient } from './context';
+export type { ClientOptions } from './context';
