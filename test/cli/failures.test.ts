@@ -113,3 +113,43 @@ export default class QuietFlow extends FlowSpec {
     expect(colored.stdout).toContain('\u001b[');
   });
 });
+
+describe('crashes and floods', () => {
+  test('a step that segfaults fails its attempt with the signal as cause', async () => {
+    const { dir, root, env } = project({
+      'segv.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class SegvFlow extends FlowSpec {
+  @step start() { process.kill(process.pid, 'SIGSEGV'); this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const result = await flowkit(['run', 'segv.ts'], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Task 1/start/1 killed by SIGSEGV.');
+    const attempt = JSON.parse(require('node:fs').readFileSync(join(root, 'SegvFlow/1/start/1/_meta/attempt_0.json'), 'utf8'));
+    expect(attempt.error).toBe('Task killed by SIGSEGV');
+  });
+
+  test('a step printing 100 MB of logs has all of it captured', async () => {
+    const { dir, root, env } = project({
+      'flood.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class FloodFlow extends FlowSpec {
+  @step start() {
+    const line = 'x'.repeat(99) + '\\n';
+    const chunk = line.repeat(10000);
+    for (let i = 0; i < 100; i++) process.stdout.write(chunk);
+    console.log('last line');
+    this.next(this.end);
+  }
+  @step end() {}
+}`,
+    });
+    const result = await flowkit(['run', 'flood.ts', '--quiet'], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    const log = require('node:fs').statSync(join(root, 'FloodFlow/1/start/1/0.stdout.log'));
+    expect(log.size).toBe(100 * 10000 * 100 + 'last line\n'.length);
+    expect(result.stdout).toContain('last line');
+  });
+});

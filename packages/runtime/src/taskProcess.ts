@@ -19,12 +19,22 @@ import { decodeTaskArgs } from './taskArgs';
  */
 export function runTaskProcess(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): void {
   runTask(flowModule, plugins, graph).then(
-    () => process.exit(0),
+    () => exitWhenFlushed(0),
     (error: unknown) => {
       process.stderr.write(`${formatError(error)}\n`);
-      process.exit(1);
+      exitWhenFlushed(1);
     },
   );
+}
+
+/** Exits once everything the task printed reached the pipes (a full pipe queues writes; exit would drop them). */
+function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const flushed = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', flushed);
+  process.stderr.write('', flushed);
 }
 
 async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): Promise<void> {
