@@ -41,7 +41,7 @@ export type {
   TaskCommand,
   TaskHookContext,
 } from './plugins';
-export { v8Serializer, sha256, encodeBlob, decodeBlob } from './serialization';
+export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob } from './serialization';
 export type { Serializer } from './serialization';
 export { FlowDataStore, MAX_ATTEMPTS, describeType } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { decodeBlob, encodeBlob, parsePathspec, PathspecError, validateId, v8Serializer } from './index';
+import { decodeBlob, encodeBlob, parsePathspec, PathspecError, typedArraySerializer, validateId, v8Serializer } from './index';
 
 describe('blob encoding', () => {
   test('compressible data is gzipped, random data stored raw, both decode', () => {
@@ -29,5 +29,29 @@ describe('ids from outside', () => {
     expect(parsePathspec('Flow/12/start/3')).toEqual({ flow: 'Flow', run: '12', step: 'start', task: '3' });
     expect(() => parsePathspec('Flow/12/../3')).toThrow('Invalid step id');
     expect(() => parsePathspec('Flow/1/a/2/3')).toThrow('too many parts');
+  });
+});
+
+describe('typed-array serializer', () => {
+  test.each([
+    new Float64Array([1.5, -2, Math.PI]),
+    new Int8Array([-1, 2]),
+    new BigInt64Array([-(2n ** 62n), 5n]),
+    new Uint8ClampedArray([255, 0]),
+    Buffer.from('héllo'),
+    new Float32Array(new ArrayBuffer(64), 8, 4),
+  ])('%p round-trips with its type', (value) => {
+    expect(typedArraySerializer.canSerialize(value)).toBe(true);
+    const back = typedArraySerializer.deserialize(typedArraySerializer.serialize(value)) as ArrayBufferView;
+    expect(back.constructor).toBe(value.constructor);
+    expect(Array.from(back as unknown as ArrayLike<number>)).toEqual(Array.from(value as unknown as ArrayLike<number>));
+  });
+
+  test('reads are views over the stored bytes, also when the bytes sit unaligned', () => {
+    const stored = typedArraySerializer.serialize(new Float64Array([1, 2, 3]));
+    const padded = Buffer.concat([Buffer.alloc(3), stored]).subarray(3);
+    expect(Array.from(typedArraySerializer.deserialize(padded) as Float64Array)).toEqual([1, 2, 3]);
+    expect(typedArraySerializer.canSerialize([1, 2])).toBe(false);
+    expect(typedArraySerializer.canSerialize(new DataView(new ArrayBuffer(8)))).toBe(false);
   });
 });

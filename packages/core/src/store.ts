@@ -3,7 +3,7 @@ import { ArtifactError, DataStoreError } from './errors';
 import type { ForeachFrame } from './flowspec';
 import type { TaskRef } from './metadata';
 import type { DataStore } from './plugins';
-import { decodeBlob, encodeBlob, sha256, v8Serializer, type Serializer } from './serialization';
+import { decodeBlob, encodeBlob, sha256, typedArraySerializer, v8Serializer, type Serializer } from './serialization';
 
 /** Attempts per task, the first included; the runtime and readers share this bound. */
 export const MAX_ATTEMPTS = 6;
@@ -65,7 +65,7 @@ export class FlowDataStore {
     readonly flowName: string,
     serializers: Serializer[] = [],
   ) {
-    this.serializers = [...serializers, v8Serializer];
+    this.serializers = [...serializers, typedArraySerializer, v8Serializer];
   }
 
   /** Serializes, hashes and stores values; identical values are stored once. */
