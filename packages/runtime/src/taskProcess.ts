@@ -43,18 +43,7 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
   const config = loadConfig();
   const flowClass = findFlowClass(flowModule, graph.flowName);
   const storage = registry.dataStore(args.datastore).create(args.datastoreRoot, config);
-  const spec: TaskSpec = {
-    runId: args.runId,
-    stepName: args.stepName,
-    taskId: args.taskId,
-    attempt: args.attempt,
-    userAttempts: args.userAttempts,
-    inputPaths: args.inputPaths,
-    splitIndex: args.splitIndex,
-    maxNumSplits: args.maxNumSplits,
-    user: resolveUser(config),
-    originRunId: args.originRunId,
-  };
+  const spec: TaskSpec = { ...args, user: resolveUser(config) };
   if (!graph.steps[spec.stepName]) throw new FlowKitError(`Flow ${graph.flowName} has no step '${spec.stepName}'.`);
   await executeTask(spec, {
     graph,

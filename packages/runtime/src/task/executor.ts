@@ -23,24 +23,14 @@ import {
 } from '@flowkit/core';
 import type { ResolvedDecorator } from '../decorators';
 import { faultPoint } from '../faults';
+import type { TaskArgs } from '../taskArgs';
 import { ArtifactScope } from './artifacts';
 import { makeInputViews, mergeInputs, type TaskInput } from './inputs';
 
-/** Everything that identifies one attempt of one task; the scheduler passes it on the command line. */
-export interface TaskSpec {
-  runId: string;
-  stepName: string;
-  taskId: string;
-  attempt: number;
-  userAttempts: number;
-  /** `step/taskId` of each input task, in order. */
-  inputPaths: string[];
-  /** Position in the foreach that started this task, for the first step inside a foreach. */
-  splitIndex?: number;
-  maxNumSplits: number;
+/** One attempt of one task: what the scheduler put on the command line, and who runs it. */
+export type TaskSpec = Pick<TaskArgs, 'runId' | 'stepName' | 'taskId' | 'attempt' | 'userAttempts' | 'inputPaths' | 'splitIndex' | 'maxNumSplits' | 'originRunId'> & {
   user: string;
-  originRunId?: string;
-}
+};
 
 export interface TaskContext {
   graph: FlowGraph;
