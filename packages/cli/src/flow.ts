@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   FlowDefinitionError,
@@ -15,13 +16,17 @@ import {
   discoverPluginModules,
   usePlugins,
 } from '@flowkit/core';
-import { formatIssue, loadGraph, type LintIssue } from '@flowkit/graph';
+import type { LintIssue } from '@flowkit/graph';
 import { buildCodePackage, loadCodePackage, type CodePackage } from '@flowkit/runtime';
+import { VERSION } from './version';
 
 /** The flow failed lint: every issue, located, then a count. */
 export class FlowLintError extends FlowKitError {
-  constructor(readonly issues: LintIssue[]) {
-    super(`${issues.map(formatIssue).join('\n')}\n${issues.length} problem${issues.length === 1 ? '' : 's'} in the flow; fix ${issues.length === 1 ? 'it' : 'them'} and run again.`);
+  constructor(
+    readonly issues: LintIssue[],
+    format: (issue: LintIssue) => string,
+  ) {
+    super(`${issues.map(format).join('\n')}\n${issues.length} problem${issues.length === 1 ? '' : 's'} in the flow; fix ${issues.length === 1 ? 'it' : 'them'} and run again.`);
   }
 }
 
@@ -32,11 +37,30 @@ export function resolveFlowFile(file: string): string {
   return path;
 }
 
-/** The graph of a flow file, refused with every lint issue when it is not valid. */
-export function checkedGraph(file: string): FlowGraph {
-  const { graph, issues } = loadGraph(resolveFlowFile(file));
-  if (issues.length > 0) throw new FlowLintError(issues);
-  return graph;
+/** The graph package, loaded only when needed: it brings the TypeScript compiler (a quarter second to load). */
+export function graphPackage(): Promise<typeof import('@flowkit/graph')> {
+  return import('@flowkit/graph');
+}
+
+/**
+ * The graph of a flow file, refused with every lint issue when it is not valid. Graphs are cached by
+ * the file's path and content, so an unchanged flow starts without loading the TypeScript compiler.
+ */
+export async function checkedGraph(file: string, cacheDir: string): Promise<FlowGraph> {
+  const path = resolveFlowFile(file);
+  const key = createHash('sha256').update(`${VERSION}\0${path}\0`).update(readFileSync(path)).digest('hex');
+  const cached = join(cacheDir, 'graphs', `${key}.json`);
+  let result: { graph: FlowGraph; issues: LintIssue[] };
+  if (existsSync(cached)) {
+    result = JSON.parse(readFileSync(cached, 'utf8')) as typeof result;
+  } else {
+    result = (await graphPackage()).loadGraph(path);
+    mkdirSync(dirname(cached), { recursive: true });
+    writeFileSync(`${cached}.${process.pid}.tmp`, JSON.stringify(result));
+    renameSync(`${cached}.${process.pid}.tmp`, cached);
+  }
+  if (result.issues.length > 0) throw new FlowLintError(result.issues, (await graphPackage()).formatIssue);
+  return result.graph;
 }
 
 export interface Backends {
@@ -93,10 +117,10 @@ export interface PreparedFlow {
  * root's `_code/`), and loads it to learn the flow's parameters.
  */
 export async function prepareFlow(file: string, config: Config): Promise<PreparedFlow> {
-  const graph = checkedGraph(file);
-  const flowDir = dirname(graph.file);
+  const flowDir = dirname(resolveFlowFile(file));
   const pluginModules = loadPlugins(flowDir, config);
   const cacheDir = join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
+  const graph = await checkedGraph(file, cacheDir);
   const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   return { file: graph.file, flowDir, graph, codePackage, flowClass, parameters: parametersOf(new flowClass()) };

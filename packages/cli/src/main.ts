@@ -80,13 +80,13 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
         cli
           .positional('flow', { type: 'string', demandOption: true })
           .option('format', { choices: ['text', 'mermaid', 'dot', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
-      (args) => done(showCommand(args.flow as string, args.format as ShowFormat)),
+      async (args) => done(await showCommand(args.flow as string, args.format as ShowFormat)),
     )
     .command(
       'check <flow>',
       'Lint the flow (and type-check it when it has a tsconfig.json)',
       (cli) => cli.positional('flow', { type: 'string', demandOption: true }),
-      (args) => done(checkCommand(args.flow as string)),
+      async (args) => done(await checkCommand(args.flow as string)),
     )
     .command(
       'dump <flow> <pathspec>',

@@ -1,5 +1,6 @@
 import { makeFlowDecorator, makeStepDecorator } from './decorators';
 import { PluginError } from './errors';
+import { sourceMappedStack } from './stackTrace';
 import type { FlowDecorator, FlowKitPlugin, LaunchPlan, StepDecorator } from './plugins';
 import { MAX_ATTEMPTS } from './store';
 
@@ -122,7 +123,7 @@ export interface CaughtException {
 
 export function describeException(error: unknown): CaughtException {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
-  return { type: error.constructor?.name || error.name, message: error.message, stack: error.stack };
+  return { type: error.constructor?.name || error.name, message: error.message, stack: error.stack && sourceMappedStack(error.stack) };
 }
 
 const catchDecorator: StepDecorator = {

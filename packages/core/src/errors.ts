@@ -1,3 +1,5 @@
+import { sourceMappedStack } from './stackTrace';
+
 /**
  * Every error FlowKit raises on purpose is a FlowKitError: its message says what is wrong,
  * and `hint` says how to fix it. The CLI prints both on one line each, without a stack trace.
@@ -65,5 +67,5 @@ export function formatError(error: unknown): string {
   if (error instanceof FlowKitError) {
     return error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
   }
-  return error instanceof Error ? error.stack ?? error.message : String(error);
+  return error instanceof Error ? (error.stack ? sourceMappedStack(error.stack) : error.message) : String(error);
 }

@@ -49,6 +49,7 @@ export { validateId, parsePathspec } from './pathspec';
 export type { Pathspec, PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
 export { mapLimit } from './concurrency';
+export { sourceMappedStack } from './stackTrace';
 export { main } from './main';
 export { retry, timeout, resources, environment, catchError, globalEnvironment, builtinsPlugin, describeException } from './builtins';
 export type { CaughtException } from './builtins';

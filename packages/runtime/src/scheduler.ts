@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
+import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskCommand, TaskRef } from '@flowkit/core';
 import type { RunConsole } from './console';
-import { launchLocal } from './localLauncher';
+import { launchLocal, WarmPool } from './localLauncher';
 import type { Cloner } from './resume';
 import { encodeTaskArgs, type TaskArgs } from './taskArgs';
 import { captureStream } from './taskOutput';
@@ -50,6 +50,9 @@ export interface SchedulerContext {
   cloner?: Cloner;
 }
 
+/** Task processes kept booted ahead of need: enough to hide process start behind running tasks. */
+const WARM_PROCESSES = 2;
+
 /** How long a task gets between SIGTERM and SIGKILL when the run is stopped. */
 const KILL_GRACE_MS = 5000;
 
@@ -67,7 +70,14 @@ export class Scheduler {
   private changed = false;
   private wake: () => void = () => undefined;
 
-  constructor(private readonly context: SchedulerContext) {}
+  /** `node <bundle> warm`: the task arguments replace `warm` (or arrive on stdin for a warm process). */
+  private readonly taskCommand: TaskCommand;
+  private readonly warm: WarmPool;
+
+  constructor(private readonly context: SchedulerContext) {
+    this.taskCommand = { argv: [process.execPath, context.bundlePath, 'warm'], env: context.env, cwd: context.cwd };
+    this.warm = new WarmPool(this.taskCommand, Math.min(context.maxWorkers, WARM_PROCESSES));
+  }
 
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
   async execute(): Promise<boolean> {
@@ -83,6 +93,7 @@ export class Scheduler {
         this.changed = false;
       }
     } finally {
+      this.warm.close();
       rmSync(this.logDir, { recursive: true, force: true });
     }
     return this.finished && this.failed === undefined;
@@ -146,8 +157,13 @@ export class Scheduler {
       inputPaths: task.inputPaths,
       splitIndex: task.splitIndex,
     });
-    const command = { argv: [process.execPath, '--enable-source-maps', this.context.bundlePath, ...args], env: { ...this.context.env, ...plan.env }, cwd: this.context.cwd };
-    const launched = plan.compute ? plan.compute.decorator.launch(command, plan.compute.attributes) : launchLocal(command);
+    const command = { argv: [...this.taskCommand.argv.slice(0, -1), ...args], env: { ...this.context.env, ...plan.env }, cwd: this.context.cwd };
+    // Warm processes share the run's environment; a step with its own variables starts a fresh one.
+    const launched = plan.compute
+      ? plan.compute.decorator.launch(command, plan.compute.attributes)
+      : Object.keys(plan.env).length === 0
+        ? this.warm.launch(args)
+        : launchLocal(command);
     const entry: RunningTask = { task, ref: taskRef, attempt, launched };
     this.running.add(entry);
     const label = `${runId}/${task.stepName}/${taskRef.taskId} (${launched.label})`;

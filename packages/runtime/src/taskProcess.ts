@@ -27,6 +27,13 @@ export function runTaskProcess(flowModule: Record<string, unknown>, plugins: Flo
   );
 }
 
+/** A warm process's task: one JSON array of task arguments on standard input. */
+async function taskFromStdin(): Promise<string[]> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return JSON.parse(text) as string[];
+}
+
 /** Exits once everything the task printed reached the pipes (a full pipe queues writes; exit would drop them). */
 function exitWhenFlushed(code: number): void {
   let pending = 2;
@@ -38,7 +45,8 @@ function exitWhenFlushed(code: number): void {
 }
 
 async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): Promise<void> {
-  const args = decodeTaskArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = decodeTaskArgs(argv[0] === 'warm' ? await taskFromStdin() : argv);
   for (const plugin of plugins) registry.use(plugin);
   const config = loadConfig();
   const flowClass = findFlowClass(flowModule, graph.flowName);

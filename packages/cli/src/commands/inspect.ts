@@ -1,10 +1,10 @@
-import { loadGraph, formatIssue, renderDot, renderMermaid, renderText, typeCheck } from '@flowkit/graph';
-import { resolveFlowFile } from '../flow';
+import { graphPackage, resolveFlowFile } from '../flow';
 
 export type ShowFormat = 'text' | 'mermaid' | 'dot' | 'json';
 
 /** `flowkit show`: the flow's steps and transitions, in the chosen format. */
-export function showCommand(file: string, format: ShowFormat): number {
+export async function showCommand(file: string, format: ShowFormat): Promise<number> {
+  const { loadGraph, formatIssue, renderDot, renderMermaid, renderText } = await graphPackage();
   const { graph, issues } = loadGraph(resolveFlowFile(file));
   const render = { text: renderText, mermaid: renderMermaid, dot: renderDot, json: (g: typeof graph) => JSON.stringify(g, null, 2) }[format];
   process.stdout.write(`${render(graph)}\n`);
@@ -13,7 +13,8 @@ export function showCommand(file: string, format: ShowFormat): number {
 }
 
 /** `flowkit check`: every lint rule, plus a type-check when the flow has a tsconfig. */
-export function checkCommand(file: string): number {
+export async function checkCommand(file: string): Promise<number> {
+  const { loadGraph, formatIssue, typeCheck } = await graphPackage();
   const path = resolveFlowFile(file);
   const { issues } = loadGraph(path);
   const all = [...issues, ...typeCheck(path)];

@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { FlowKitError, PathspecError, validateId } from '@flowkit/core';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
-import { loadGraph } from '@flowkit/graph';
 import { dirname } from 'node:path';
-import { resolveFlowFile } from '../flow';
+import { graphPackage, resolveFlowFile } from '../flow';
 import type { BackendOptions } from '../flow';
 
 export interface ReadOptions extends BackendOptions {
@@ -18,10 +17,10 @@ export function openClient(flowDir: string, options: ReadOptions): void {
 }
 
 /** A flow argument is a flow file (its class names the flow) or a flow name. */
-export function flowNameOf(flow: string): { name: string; dir: string } {
+export async function flowNameOf(flow: string): Promise<{ name: string; dir: string }> {
   if (/\.(c|m)?[jt]sx?$/.test(flow)) {
     const file = resolveFlowFile(flow);
-    return { name: loadGraph(file).graph.flowName, dir: dirname(file) };
+    return { name: (await graphPackage()).loadGraph(file).graph.flowName, dir: dirname(file) };
   }
   return { name: validateId('flow', flow), dir: process.cwd() };
 }
@@ -64,7 +63,7 @@ function toJson(value: unknown): string {
 
 /** `flowkit dump`: every task's artifacts with type, size and a preview (or all values to a JSON file). */
 export async function dumpCommand(flow: string, spec: string, options: ReadOptions & { include?: string; file?: string }): Promise<number> {
-  const { name, dir } = flowNameOf(flow);
+  const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   const include = options.include?.split(',').map((s) => s.trim()).filter(Boolean);
   const tasks = await tasksOf(name, spec);
@@ -93,7 +92,7 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
 
 /** `flowkit logs`: what the tasks printed (stdout, or stderr), for the latest or a given attempt. */
 export async function logsCommand(flow: string, spec: string, options: ReadOptions & { stderr?: boolean; attempt?: number }): Promise<number> {
-  const { name, dir } = flowNameOf(flow);
+  const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   if (spec.split('/').length < 2) throw new PathspecError(`'${spec}' names a run; logs need RUN/STEP[/TASK].`, { hint: `e.g. flowkit logs ${flow} ${spec}/start` });
   const tasks = await tasksOf(name, spec);
@@ -106,7 +105,7 @@ export async function logsCommand(flow: string, spec: string, options: ReadOptio
 
 /** `flowkit tag add|remove|replace|list`. */
 export async function tagCommand(action: string, flow: string, options: ReadOptions & { runId?: string; tags: string[]; remove?: string[]; add?: string[] }): Promise<number> {
-  const { name, dir } = flowNameOf(flow);
+  const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   const run = options.runId ? new Run(`${name}/${options.runId}`) : await new Flow(name).latestRun();
   let tags: string[];
@@ -134,7 +133,7 @@ function table(rows: string[][]): string {
 
 /** `flowkit status` / `flowkit list flows`: each flow with its latest run and its state. */
 export async function statusCommand(options: ReadOptions & { flow?: string }): Promise<number> {
-  const named = options.flow ? flowNameOf(options.flow) : undefined;
+  const named = options.flow ? await flowNameOf(options.flow) : undefined;
   openClient(named?.dir ?? process.cwd(), options);
   const flows = named ? [new Flow(named.name)] : await new Metaflow().flows();
   const rows = [['FLOW', 'LATEST RUN', 'USER', 'STARTED', 'STATE']];
@@ -153,7 +152,7 @@ export async function statusCommand(options: ReadOptions & { flow?: string }): P
 
 /** `flowkit list runs FLOW`: the flow's runs, newest first. */
 export async function listRunsCommand(flow: string, options: ReadOptions): Promise<number> {
-  const { name, dir } = flowNameOf(flow);
+  const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   const rows = [['RUN', 'USER', 'STARTED', 'STATE', 'TAGS']];
   for (const run of await new Flow(name).runs()) {
