@@ -8,5 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
   },
   testTimeout: 120000,
+  // Concurrent tests (the conformance matrix) each start real flow runs: 3 at a time suits 2 cores.
+  maxConcurrency: 3,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };

@@ -60,6 +60,36 @@ export default class BadFlow extends FlowSpec {
     expect(result.stderr).toContain("Artifact 'callback' (function) cannot be stored");
     expect(result.stderr).not.toContain('Workflow starting');
   });
+
+  test('an object holding a native handle (a socket) fails the step naming it', async () => {
+    const { dir, env } = project({
+      'socket.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { Socket } from 'node:net';
+export default class SocketFlow extends FlowSpec {
+  declare connection: Socket;
+  @step start() { this.connection = new Socket(); this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const result = await flowkit(['run', 'socket.ts'], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Artifact 'connection' (Socket) cannot be stored");
+  });
+
+  test('mergeArtifacts outside a join names the step', async () => {
+    const { dir, env } = project({
+      'merge.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class MergeFlow extends FlowSpec {
+  @step start() { this.mergeArtifacts([]); this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const result = await flowkit(['run', 'merge.ts'], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("mergeArtifacts() can only be called in a join step; 'start' is a start step.");
+  });
 });
 
 describe('untouched artifacts', () => {

@@ -75,10 +75,11 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
     }
     const artifacts = (await task.artifacts()).filter((a) => !include || include.includes(a.id));
     process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
+    const taskValues: Record<string, unknown> = (values[task.pathspec] = {});
     const width = Math.max(8, ...artifacts.map((a) => a.id.length));
     for (const artifact of artifacts) {
       const value = await artifact.data;
-      (values[task.pathspec] ??= {})[artifact.id] = value;
+      taskValues[artifact.id] = value;
       process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(value)}\n`);
     }
     process.stdout.write('\n');

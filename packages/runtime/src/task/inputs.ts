@@ -69,8 +69,8 @@ export function mergeInputs(scope: ArtifactScope, inputs: TaskInput[], parameter
       carriers.set(name, [...(carriers.get(name) ?? []), input]);
     }
   }
-  const requested = [...(options.include ?? []), ...(options.exclude ?? [])];
-  const unknown = requested.filter((name) => !carriers.has(name));
+  // Excluding a name no input carries is harmless; including one is a mistake worth naming.
+  const unknown = (options.include ?? []).filter((name) => !carriers.has(name));
   if (unknown.length > 0) {
     throw new MergeArtifactsError(`mergeArtifacts(): no input carries ${unknown.map((n) => `'${n}'`).join(', ')}.`, {}, `known artifacts: ${[...carriers.keys()].join(', ') || 'none'}`);
   }

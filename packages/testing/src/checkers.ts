@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Run, Step, configureClient, namespace } from '@flowkit/client';
+import type { Checker } from './template';
+
+const run = promisify(execFile);
+
+/** Where a finished run lives and how to reach it. */
+export interface RunLocation {
+  flowFile: string;
+  flowName: string;
+  runId: string;
+  dir: string;
+  env: Record<string, string>;
+  /** Backend options passed to the CLI (`--datastore`, `--datastore-root`, `--metadata`). */
+  backendArgs: string[];
+}
+
+/** JSON round trip, so values read through the CLI (dump --file) and the client compare alike. */
+function plain(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'null',
+  );
+}
+
+/** Reads results the way a user at a terminal does: `flowkit dump --file` and `flowkit logs`. */
+export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
+  const cli = (args: string[]) => run(process.execPath, [flowkitBin, ...args, ...location.backendArgs, '--namespace', ''], { cwd: location.dir, env: { ...process.env, ...location.env }, maxBuffer: 1 << 28 });
+  let dumped: Promise<Record<string, Record<string, unknown>>> | undefined;
+  return {
+    name: 'cli',
+    async artifacts(step) {
+      dumped ??= (async () => {
+        const file = join(location.dir, `dump-${location.runId}.json`);
+        await cli(['dump', location.flowFile, location.runId, '--file', file]);
+        return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      })();
+      const all = await dumped;
+      const prefix = `${location.flowName}/${location.runId}/${step}/`;
+      return Object.entries(all)
+        .filter(([pathspec]) => pathspec.startsWith(prefix))
+        .sort(([a], [b]) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+        .map(([, artifacts]) => artifacts);
+    },
+    async log(step, stream) {
+      const { stdout } = await cli(['logs', location.flowFile, `${location.runId}/${step}`, ...(stream === 'stderr' ? ['--stderr'] : [])]);
+      return stdout.replace(/^--- .*\n/gm, '');
+    },
+    async tags() {
+      const { stdout } = await cli(['tag', 'list', location.flowFile, '--run-id', location.runId]);
+      const line = stdout.split('\n')[0] ?? '';
+      return [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    },
+  };
+}
+
+/** Reads results from code, through @flowkit/client. */
+export function clientChecker(location: RunLocation, datastoreRoot: string): Checker {
+  const open = () => {
+    configureClient({ flowDir: location.dir, datastoreRoot });
+    namespace(null);
+  };
+  return {
+    name: 'client',
+    async artifacts(step) {
+      open();
+      const tasks = await new Step(`${location.flowName}/${location.runId}/${step}`).tasks();
+      const result: Array<Record<string, unknown>> = [];
+      for (const task of tasks) {
+        if (!(await task.finished)) continue;
+        const values: Record<string, unknown> = {};
+        for (const artifact of await task.artifacts()) values[artifact.id] = plain(await artifact.data);
+        result.push(values);
+      }
+      return result;
+    },
+    async log(step, stream) {
+      open();
+      const tasks = await new Step(`${location.flowName}/${location.runId}/${step}`).tasks();
+      return (await Promise.all(tasks.map((t) => t.log(stream)))).join('');
+    },
+    async tags() {
+      open();
+      return new Run(`${location.flowName}/${location.runId}`).tags;
+    },
+  };
+}

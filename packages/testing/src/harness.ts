@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cliChecker, clientChecker, type RunLocation } from './checkers';
+import type { FlowTest } from './flowTest';
+import { assignBodies, flowClassName, generateFlow, readTemplate, type Template } from './generate';
+import { loadGraphs, qualifiers, type GraphSpec } from './graphs';
+import type { FlowResult, TemplateClass } from './template';
+
+const exec = promisify(execFile);
+
+/** A set of CLI options and environment a flow runs under (datastore, metadata provider, workers...). */
+export interface Context {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface Combination {
+  id: string;
+  graph: GraphSpec;
+  template: Template;
+  context: Context;
+}
+
+const PACKAGE = join(__dirname, '..');
+const TEMPLATE_SOURCES = join(PACKAGE, 'src', 'templates');
+
+export function loadContexts(): Context[] {
+  const dir = join(PACKAGE, 'contexts');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Context);
+}
+
+export function templateNames(): string[] {
+  return readdirSync(TEMPLATE_SOURCES)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/** Every valid (graph, test, context), optionally filtered by name. */
+export function combinations(filter: { graphs?: string[]; tests?: string[]; contexts?: string[] } = {}): Combination[] {
+  const pick = <T extends { name: string }>(items: T[], names?: string[]) => (names ? items.filter((i) => names.includes(i.name)) : items);
+  const templates = pick(templateNames().map((name) => readTemplate(join(TEMPLATE_SOURCES, `${name}.ts`), name)), filter.tests);
+  const result: Combination[] = [];
+  for (const context of pick(loadContexts(), filter.contexts ?? ['dev-local'])) {
+    for (const template of templates) {
+      for (const graph of pick(loadGraphs(), filter.graphs)) {
+        if (assignBodies(graph, template)) result.push({ id: `${context.name}/${template.name}/${graph.name}`, graph, template, context });
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Generates the flow, runs it with the real `flowkit` binary, then checks its results through every
+ * checker; throws an error that says which combination, which checker and what differed.
+ */
+export async function runCombination(combo: Combination, options: { workDir: string; datastoreRoot: string; flowkitBin: string }): Promise<void> {
+  const dir = join(options.workDir, combo.id.replace(/\//g, '__'));
+  mkdirSync(dir, { recursive: true });
+  const flowFile = join(dir, 'flow.ts');
+  writeFileSync(flowFile, generateFlow(combo.graph, combo.template, assignBodies(combo.graph, combo.template) as Map<string, never>));
+  const test = new ((require(join(__dirname, 'templates', combo.template.name)) as { default: TemplateClass }).default)() as FlowTest;
+  const env = { FLOWKIT_USER: 'conformance', FLOWKIT_DATASTORE_SYSROOT_LOCAL: options.datastoreRoot, ...combo.context.env };
+  const runIdFile = join(dir, 'run-id');
+  let failed: { code: number; output: string } | undefined;
+  try {
+    await exec(process.execPath, [options.flowkitBin, 'run', flowFile, '--quiet', '--run-id-file', runIdFile, ...combo.context.args, ...test.runArgs], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 28,
+    });
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    failed = { code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+  if (failed && !test.shouldFail) throw new Error(`${combo.id}: the run failed (exit ${failed.code}):\n${failed.output.slice(-4000)}\nflow: ${flowFile}`);
+  if (!failed && test.shouldFail) throw new Error(`${combo.id}: the run succeeded but the test expects it to fail. flow: ${flowFile}`);
+  const quals = qualifiers(combo.graph);
+  const flow: FlowResult = {
+    flowName: flowClassName(combo.graph, combo.template),
+    runId: readFileSync(runIdFile, 'utf8').trim(),
+    steps: Object.keys(combo.graph.steps),
+    qualifiers: Object.fromEntries([...quals].map(([step, q]) => [step, [...q]])),
+  };
+  const location: RunLocation = { flowFile, flowName: flow.flowName, runId: flow.runId, dir, env, backendArgs: [] };
+  for (const checker of [cliChecker(location, options.flowkitBin), clientChecker(location, options.datastoreRoot)]) {
+    try {
+      await test.checkResults(flow, checker);
+    } catch (error) {
+      throw new Error(`${combo.id} [${checker.name} checker]: ${(error as Error).message}\nflow: ${flowFile}`);
+    }
+  }
+}
+
+/** Runs combinations with a bounded pool and returns every failure; with `debug`, stops at the first. */
+export async function runHarness(
+  combos: Combination[],
+  options: { workDir: string; datastoreRoot: string; flowkitBin: string; concurrency: number; debug?: boolean; onResult?(id: string, error?: Error): void },
+): Promise<Array<{ id: string; error: Error }>> {
+  const failures: Array<{ id: string; error: Error }> = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < combos.length && !(options.debug && failures.length > 0)) {
+      const combo = combos[next++] as Combination;
+      try {
+        await runCombination(combo, options);
+        options.onResult?.(combo.id);
+      } catch (error) {
+        failures.push({ id: combo.id, error: error as Error });
+        options.onResult?.(combo.id, error as Error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, combos.length) }, worker));
+  return failures;
+}

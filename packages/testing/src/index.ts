@@ -1,0 +1,8 @@
+export { FlowTest } from './flowTest';
+export { steps } from './template';
+export type { Checker, FlowResult, TemplateClass } from './template';
+export { assertEquals, assertTrue, assertThrows } from './assert';
+export { combinations, runCombination, runHarness, loadContexts, templateNames } from './harness';
+export type { Combination, Context } from './harness';
+export { loadGraphs, qualifiers } from './graphs';
+export type { GraphSpec, StepSpec } from './graphs';
