@@ -21,26 +21,33 @@ export interface RunLocation {
 /** JSON round trip, so values read through the CLI (dump --file) and the client compare alike. */
 function plain(value: unknown): unknown {
   return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'null',
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (v instanceof Map) return Object.fromEntries(v);
+      if (v instanceof Set) return [...v];
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+      return v;
+    }) ?? 'null',
   );
 }
 
 /** Reads results the way a user at a terminal does: `flowkit dump --file` and `flowkit logs`. */
 export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
   const cli = (args: string[]) => run(process.execPath, [flowkitBin, ...args, ...location.backendArgs, '--namespace', ''], { cwd: location.dir, env: { ...process.env, ...location.env }, maxBuffer: 1 << 28 });
-  let dumped: Promise<Record<string, Record<string, unknown>>> | undefined;
+  const dumps = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
   return {
     name: 'cli',
     async artifacts(step) {
-      dumped ??= (async () => {
-        const file = join(location.dir, `dump-${location.runId}.json`);
-        await cli(['dump', location.flowFile, location.runId, '--file', file]);
-        return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-      })();
-      const all = await dumped;
+      // One dump per step keeps each file small even when a wide foreach carries large artifacts.
+      if (!dumps.has(step)) {
+        dumps.set(step, (async () => {
+          const file = join(location.dir, `dump-${location.runId}-${step}.json`);
+          await cli(['dump', location.flowFile, `${location.runId}/${step}`, '--file', file]);
+          return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+        })());
+      }
       const prefix = `${location.flowName}/${location.runId}/${step}/`;
-      return Object.entries(all)
-        .filter(([pathspec]) => pathspec.startsWith(prefix))
+      return Object.entries(await (dumps.get(step) as Promise<Record<string, Record<string, unknown>>>))
         .sort(([a], [b]) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
         .map(([, artifacts]) => artifacts);
     },

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { FlowKitError, PathspecError, validateId } from '@flowkit/core';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
@@ -61,33 +61,40 @@ function toJson(value: unknown): string {
   );
 }
 
-/** `flowkit dump`: every task's artifacts with type, size and a preview (or all values to a JSON file). */
+/**
+ * `flowkit dump`: every task's artifacts with type, size and a preview. With --file, all values go to a
+ * JSON object keyed by task pathspec, written task by task so a large run never becomes one huge string.
+ */
 export async function dumpCommand(flow: string, spec: string, options: ReadOptions & { include?: string; file?: string }): Promise<number> {
   const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   const include = options.include?.split(',').map((s) => s.trim()).filter(Boolean);
   const tasks = await tasksOf(name, spec);
-  const values: Record<string, Record<string, unknown>> = {};
-  for (const task of tasks) {
-    if (!(await task.finished)) {
-      process.stdout.write(`Task ${task.pathspec}: did not finish\n\n`);
-      continue;
+  const file = options.file === undefined ? undefined : openSync(options.file, 'w');
+  let written = 0;
+  try {
+    if (file !== undefined) writeSync(file, '{');
+    for (const task of tasks) {
+      if (!(await task.finished)) {
+        process.stdout.write(`Task ${task.pathspec}: did not finish\n\n`);
+        continue;
+      }
+      const artifacts = (await task.artifacts()).filter((a) => !include || include.includes(a.id));
+      process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
+      const width = Math.max(8, ...artifacts.map((a) => a.id.length));
+      const values: Record<string, unknown> = {};
+      for (const artifact of artifacts) {
+        values[artifact.id] = await artifact.data;
+        process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(values[artifact.id])}\n`);
+      }
+      process.stdout.write('\n');
+      if (file !== undefined) writeSync(file, `${written++ === 0 ? '' : ','}\n${JSON.stringify(task.pathspec)}: ${toJson(values)}`);
     }
-    const artifacts = (await task.artifacts()).filter((a) => !include || include.includes(a.id));
-    process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
-    const taskValues: Record<string, unknown> = (values[task.pathspec] = {});
-    const width = Math.max(8, ...artifacts.map((a) => a.id.length));
-    for (const artifact of artifacts) {
-      const value = await artifact.data;
-      taskValues[artifact.id] = value;
-      process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(value)}\n`);
-    }
-    process.stdout.write('\n');
+    if (file !== undefined) writeSync(file, '\n}\n');
+  } finally {
+    if (file !== undefined) closeSync(file);
   }
-  if (options.file) {
-    writeFileSync(options.file, toJson(values));
-    process.stdout.write(`Artifacts of ${tasks.length} task${tasks.length === 1 ? '' : 's'} written to ${options.file}\n`);
-  }
+  if (options.file) process.stdout.write(`Artifacts of ${written} task${written === 1 ? '' : 's'} written to ${options.file}\n`);
   return 0;
 }
 
