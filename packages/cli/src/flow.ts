@@ -4,17 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import {
   FlowDefinitionError,
   FlowKitError,
-  registry,
+  discoverPluginModules,
   parametersOf,
+  registry,
+  usePlugins,
   type Config,
-  type DataStore,
   type FlowGraph,
   type FlowSpec,
-  type MetadataProvider,
   type ParameterDefinition,
-  Settings,
-  discoverPluginModules,
-  usePlugins,
 } from '@flowkit/core';
 import type { LintIssue } from '@flowkit/graph';
 import { buildCodePackage, loadCodePackage, type CodePackage } from '@flowkit/runtime';
@@ -63,43 +60,11 @@ export async function checkedGraph(file: string, cacheDir: string): Promise<Flow
   return result.graph;
 }
 
-export interface Backends {
-  datastoreName: string;
-  storage: DataStore;
-  metadataName: string;
-  metadata: MetadataProvider;
-  /** Where local records and the code package cache live. */
-  localRoot: string;
-}
-
-export interface BackendOptions {
-  datastore?: string;
-  datastoreRoot?: string;
-  metadata?: string;
-}
-
 /** Loads the plugins a flow can use: those installed near the flow, near the working directory and beside the CLI. */
 export function loadPlugins(flowDir: string, config: Config): string[] {
   const modules = discoverPluginModules([flowDir, process.cwd(), __dirname], config);
   usePlugins(modules);
   return modules;
-}
-
-/** Picks the datastore and metadata provider from options, then settings, then the embedded defaults. */
-export function openBackends(options: BackendOptions, config: Config, flowDir: string): Backends {
-  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
-  const metadataName = options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local';
-  const local = registry.dataStore('local');
-  const factory = registry.dataStore(datastoreName);
-  const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
-  const localRoot = datastoreName === 'local' ? root : local.defaultRoot(config, flowDir);
-  return {
-    datastoreName,
-    storage: factory.create(root, config),
-    metadataName,
-    metadata: registry.metadataProvider(metadataName).create(config, localRoot),
-    localRoot,
-  };
 }
 
 export interface PreparedFlow {

@@ -1,9 +1,9 @@
 import {
   FlowDataStore,
-  Settings,
   current,
   discoverPluginModules,
   loadConfig,
+  openBackends,
   registry,
   resolveUser,
   usePlugins,
@@ -43,15 +43,11 @@ export function clientContext(): ClientContext {
   const flowDir = options.flowDir ?? process.cwd();
   // Inside a task the flow's bundle already registered its plugins.
   if (!current.isRunningFlow) usePlugins(discoverPluginModules([flowDir, __dirname], config));
-  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
-  const factory = registry.dataStore(datastoreName);
-  const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
-  const localRoot = datastoreName === 'local' ? root : registry.dataStore('local').defaultRoot(config, flowDir);
-  const storage = factory.create(root, config);
+  const { storage, metadata } = openBackends(options, config, flowDir);
   const stores = new Map<string, FlowDataStore>();
   context = {
     storage,
-    metadata: registry.metadataProvider(options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local').create(config, localRoot),
+    metadata,
     user: resolveUser(config),
     store(flowName) {
       if (!stores.has(flowName)) stores.set(flowName, new FlowDataStore(storage, flowName, registry.serializers()));

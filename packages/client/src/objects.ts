@@ -2,6 +2,7 @@ import {
   FlowKitError,
   PathspecError,
   parsePathspec,
+  validateTags,
   type ArtifactRef,
   type AttemptData,
   type AttemptRecord,
@@ -188,7 +189,7 @@ export class Run<F = Record<string, unknown>> {
 
   /** Adds user tags. */
   async addTags(...tags: string[]): Promise<string[]> {
-    return this.setTags(unique([...(await this.tags), ...validTags(tags)]));
+    return this.setTags(unique([...(await this.tags), ...validateTags(tags)]));
   }
 
   /** Removes user tags; system tags cannot be removed. */
@@ -400,13 +401,4 @@ export class DataArtifact {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-function validTags(tags: string[]): string[] {
-  for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 512 || tag.includes('\0')) {
-      throw new FlowKitError(`Tag ${JSON.stringify(tag)} is not valid.`, { hint: 'a tag is 1 to 512 characters of text' });
-    }
-  }
-  return tags;
 }

@@ -24,6 +24,8 @@ export type { FlowGraph, GraphStep, StepType } from './graph';
 export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
 export { PluginRegistry, registry } from './plugins';
 export { discoverPluginModules, usePlugins } from './discovery';
+export { openBackends } from './backends';
+export type { BackendOptions, Backends } from './backends';
 export type {
   CliExtension,
   ComputeDecorator,
@@ -41,11 +43,11 @@ export type {
   TaskCommand,
   TaskHookContext,
 } from './plugins';
-export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob } from './serialization';
+export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson } from './serialization';
 export type { Serializer } from './serialization';
 export { FlowDataStore, MAX_ATTEMPTS, describeType } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
-export { validateId, parsePathspec } from './pathspec';
+export { validateId, validateTags, parsePathspec } from './pathspec';
 export type { Pathspec, PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
 export { mapLimit } from './concurrency';

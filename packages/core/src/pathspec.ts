@@ -1,4 +1,4 @@
-import { PathspecError } from './errors';
+import { FlowKitError, PathspecError } from './errors';
 
 /** The parts of a pathspec: `Flow/run/step/task`. */
 export type PathspecKind = 'flow' | 'run' | 'step' | 'task';
@@ -21,6 +21,16 @@ export function validateId(kind: PathspecKind, value: string): string {
     });
   }
   return value;
+}
+
+/** Checks user tags from outside (CLI, client): 1 to 512 characters of text each. */
+export function validateTags(tags: string[]): string[] {
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 512 || tag.includes('\0')) {
+      throw new FlowKitError(`Tag ${JSON.stringify(tag)} is not valid.`, { hint: 'a tag is 1 to 512 characters of text' });
+    }
+  }
+  return tags;
 }
 
 export interface Pathspec {

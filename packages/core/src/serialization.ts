@@ -76,3 +76,24 @@ export function encodeBlob(data: Buffer): Buffer {
 export function decodeBlob(stored: Buffer): Buffer {
   return stored[0] === GZIP_MAGIC[0] && stored[1] === GZIP_MAGIC[1] ? gunzipSync(stored) : stored;
 }
+
+/**
+ * JSON text for any artifact value, for people and tools that read JSON: Map becomes an object, Set and
+ * typed arrays (Buffer too) arrays, BigInt a decimal string.
+ */
+export function artifactToJson(value: unknown, space?: number): string {
+  return JSON.stringify(
+    value,
+    function replacer(this: unknown, key: string, serialized: unknown) {
+      // The raw value, before toJSON (Buffer's would give { type, data }).
+      const raw = key === '' ? serialized : (this as Record<string, unknown>)[key];
+      if (typeof raw === 'bigint') return raw.toString();
+      if (raw instanceof Map) return Object.fromEntries(raw);
+      if (raw instanceof Set) return [...raw];
+      if (ArrayBuffer.isView(raw) && !(raw instanceof DataView)) return Array.from(raw as unknown as ArrayLike<number>);
+      return serialized;
+    },
+    space,
+  ) ?? 'null';
+}
+

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Run, Step, configureClient, namespace } from '@flowkit/client';
+import { artifactToJson } from '@flowkit/core';
 import type { Checker } from './template';
 
 const run = promisify(execFile);
@@ -20,15 +21,7 @@ export interface RunLocation {
 
 /** JSON round trip, so values read through the CLI (dump --file) and the client compare alike. */
 function plain(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === 'bigint') return v.toString();
-      if (v instanceof Map) return Object.fromEntries(v);
-      if (v instanceof Set) return [...v];
-      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
-      return v;
-    }) ?? 'null',
-  );
+  return JSON.parse(artifactToJson(value));
 }
 
 /** Reads results the way a user at a terminal does: `flowkit dump --file` and `flowkit logs`. */

@@ -1,10 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { FlowKitError, PathspecError, validateId } from '@flowkit/core';
+import { FlowKitError, PathspecError, artifactToJson, validateId, type BackendOptions } from '@flowkit/core';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
 import { dirname } from 'node:path';
 import { graphPackage, resolveFlowFile } from '../flow';
-import type { BackendOptions } from '../flow';
 
 export interface ReadOptions extends BackendOptions {
   namespace?: string;
@@ -45,22 +44,6 @@ function size(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
-/** JSON for any artifact value: Map, Set, BigInt, typed arrays and Dates become plain JSON. */
-function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    function replacer(this: unknown, key: string, v: unknown) {
-      const raw = key === '' ? v : (this as Record<string, unknown>)[key];
-      if (typeof raw === 'bigint') return raw.toString();
-      if (raw instanceof Map) return Object.fromEntries(raw);
-      if (raw instanceof Set) return [...raw];
-      if (ArrayBuffer.isView(raw) && !(raw instanceof DataView)) return Array.from(raw as unknown as ArrayLike<number>);
-      return v;
-    },
-    2,
-  );
-}
-
 /**
  * `flowkit dump`: every task's artifacts with type, size and a preview. With --file, all values go to a
  * JSON object keyed by task pathspec, written task by task so a large run never becomes one huge string.
@@ -88,7 +71,7 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
         process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(values[artifact.id])}\n`);
       }
       process.stdout.write('\n');
-      if (file !== undefined) writeSync(file, `${written++ === 0 ? '' : ','}\n${JSON.stringify(task.pathspec)}: ${toJson(values)}`);
+      if (file !== undefined) writeSync(file, `${written++ === 0 ? '' : ','}\n${JSON.stringify(task.pathspec)}: ${artifactToJson(values, 2)}`);
     }
     if (file !== undefined) writeSync(file, '\n}\n');
   } finally {

@@ -4,13 +4,15 @@ import {
   ParameterError,
   defaultParameterValue,
   parseParameterValue,
+  openBackends,
   resolveUser,
+  validateTags,
   type Config,
   type ParameterDefinition,
 } from '@flowkit/core';
 import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
-import { openBackends, type PreparedFlow } from '../flow';
-import { UsageError, backendOptions, positiveInteger } from '../usage';
+import type { PreparedFlow } from '../flow';
+import { backendOptions, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
@@ -81,7 +83,7 @@ export function parameterValues(parameters: Map<string, ParameterDefinition>, ar
 export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Config, resume: boolean): Promise<number> {
   const maxWorkers = positiveInteger('max-workers', args['max-workers']);
   const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
-  const tags = validTags(args.tag ?? []);
+  const tags = validateTags(args.tag ?? []);
   const withSpecs = (args.with ?? []).map(parseWithSpec);
   const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args);
   const backends = openBackends(args, config, flow.flowDir);
@@ -133,13 +135,4 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
-}
-
-function validTags(tags: string[]): string[] {
-  for (const tag of tags) {
-    if (tag.trim() === '' || tag.length > 512 || tag.includes('\0')) {
-      throw new UsageError(`Tag ${JSON.stringify(tag)} is not valid.`, { hint: 'a tag is 1 to 512 characters of text' });
-    }
-  }
-  return tags;
 }

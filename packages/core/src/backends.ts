@@ -1,0 +1,36 @@
+import { Settings, type Config } from './config';
+import { registry, type DataStore, type MetadataProvider } from './plugins';
+
+export interface BackendOptions {
+  datastore?: string;
+  datastoreRoot?: string;
+  metadata?: string;
+}
+
+export interface Backends {
+  datastoreName: string;
+  storage: DataStore;
+  metadataName: string;
+  metadata: MetadataProvider;
+  /** Where local records and the code package cache live. */
+  localRoot: string;
+}
+
+/**
+ * Opens the datastore and metadata provider chosen by options, then settings, then the embedded
+ * defaults (local). The CLI and the client both start here, so they always read the same place.
+ */
+export function openBackends(options: BackendOptions, config: Config, flowDir: string): Backends {
+  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
+  const metadataName = options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local';
+  const factory = registry.dataStore(datastoreName);
+  const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
+  const localRoot = datastoreName === 'local' ? root : registry.dataStore('local').defaultRoot(config, flowDir);
+  return {
+    datastoreName,
+    storage: factory.create(root, config),
+    metadataName,
+    metadata: registry.metadataProvider(metadataName).create(config, localRoot),
+    localRoot,
+  };
+}
