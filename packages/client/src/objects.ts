@@ -187,29 +187,27 @@ export class Run<F = Record<string, unknown>> {
     });
   }
 
-  /** Adds user tags. */
+  /** Adds user tags; a tag that is already a system tag is not added again. */
   async addTags(...tags: string[]): Promise<string[]> {
-    return this.setTags(unique([...(await this.tags), ...validateTags(tags)]));
+    return this.updateTags([], tags);
   }
 
-  /** Removes user tags; system tags cannot be removed. */
+  /** Removes user tags; system tags cannot be removed (then nothing is removed). */
   async removeTags(...tags: string[]): Promise<string[]> {
-    const { systemTags } = await this.record();
-    const system = tags.filter((t) => systemTags.includes(t));
-    if (system.length > 0) throw new FlowKitError(`${system.join(', ')} ${system.length === 1 ? 'is a system tag' : 'are system tags'} of ${this.pathspec} and cannot be removed.`, { hint: 'only tags added by users can be removed' });
-    const current = await this.tags;
-    return this.setTags(current.filter((t) => !tags.includes(t)));
+    return this.updateTags(tags, []);
   }
 
-  /** Removes some user tags and adds others in one update. */
+  /** Removes some user tags, then adds others, in one atomic update. */
   async replaceTags(remove: string[], add: string[]): Promise<string[]> {
-    await this.removeTags(...remove);
-    return this.addTags(...add);
+    return this.updateTags(remove, add);
   }
 
-  private async setTags(tags: string[]): Promise<string[]> {
+  private async updateTags(remove: string[], add: string[]): Promise<string[]> {
+    validateTags([...remove, ...add]);
     const record = await this.record();
-    const saved = await clientContext().metadata.setTags(this.flowName, this.id, tags);
+    const system = remove.filter((t) => record.systemTags.includes(t));
+    if (system.length > 0) throw new FlowKitError(`${system.join(', ')} ${system.length === 1 ? 'is a system tag' : 'are system tags'} of ${this.pathspec} and cannot be removed.`, { hint: 'only tags added by users can be removed' });
+    const saved = await clientContext().metadata.updateTags(this.flowName, this.id, { add, remove });
     this.recordPromise = Promise.resolve({ ...record, tags: saved });
     return saved;
   }
@@ -397,8 +395,4 @@ export class DataArtifact {
   get data(): Promise<unknown> {
     return loadValue(this.parent.flowName, this.ref);
   }
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
 }

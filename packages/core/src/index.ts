@@ -2,8 +2,8 @@ export { FlowSpec, bindTask } from './flowspec';
 export type { ForeachFrame, Inputs, MergeOptions, NextOptions, StepNames, TaskBinding } from './flowspec';
 export { step, makeStepDecorator, makeFlowDecorator, isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
-export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue } from './parameter';
-export type { ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
+export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue, parameterEnvName } from './parameter';
+export type { ParameterContext, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
 export { current, bindCurrent } from './current';
 export type { CurrentTask } from './current';
 export {
@@ -22,6 +22,7 @@ export {
 export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';
 export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export { applyTagChange } from './metadata';
 export { PluginRegistry, registry } from './plugins';
 export { discoverPluginModules, usePlugins } from './discovery';
 export { openBackends } from './backends';

@@ -41,3 +41,13 @@ export interface AttemptRecord {
   /** One line: why the attempt failed. */
   error?: string;
 }
+
+/**
+ * A run's user tags after removing then adding: tags already present or equal to a system tag are
+ * not added twice (Metaflow's semantics). Validation and the refusal to remove system tags are the caller's.
+ */
+export function applyTagChange(run: Pick<RunRecord, 'tags' | 'systemTags'>, change: { add: string[]; remove: string[] }): string[] {
+  const tags = run.tags.filter((t) => !change.remove.includes(t));
+  for (const tag of change.add) if (!tags.includes(tag) && !run.systemTags.includes(tag)) tags.push(tag);
+  return tags;
+}

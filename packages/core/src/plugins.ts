@@ -47,8 +47,11 @@ export interface MetadataProvider {
   listTasks(flowName: string, runId: string, stepName: string): Promise<TaskRecord[]>;
   getTask(ref: TaskRef): Promise<TaskRecord | undefined>;
   listAttempts(ref: TaskRef): Promise<AttemptRecord[]>;
-  /** Replaces a run's user tags; returns them. */
-  setTags(flowName: string, runId: string, tags: string[]): Promise<string[]>;
+  /**
+   * Adds and removes a run's user tags in one atomic update (concurrent updates never lose one another);
+   * returns the resulting user tags. Use applyTagChange for the semantics.
+   */
+  updateTags(flowName: string, runId: string, change: { add: string[]; remove: string[] }): Promise<string[]>;
 }
 
 export interface MetadataProviderFactory {

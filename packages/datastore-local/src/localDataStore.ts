@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DataStoreError, PathspecError, type DataStore } from '@flowkit/core';
 
@@ -74,6 +74,19 @@ export class LocalDataStore implements DataStore {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw this.failure(key, error);
+    }
+  }
+
+  /** Removes what createExclusive made, when it is at least `olderThanMs` old; true when removed. */
+  releaseExclusive(key: string, olderThanMs = 0): boolean {
+    const path = this.path(key);
+    try {
+      if (olderThanMs > 0 && Date.now() - statSync(path).mtimeMs < olderThanMs) return false;
+      rmdirSync(path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw this.failure(key, error);
     }
   }
