@@ -18,6 +18,7 @@ export {
   PluginError,
   ConfigError,
   formatError,
+  errorType,
 } from './errors';
 export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';

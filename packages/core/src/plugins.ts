@@ -268,5 +268,11 @@ export class PluginRegistry {
   }
 }
 
-/** The process-wide registry the CLI and task processes load plugins into; FlowKit's own decorators come first. */
-export const registry = new PluginRegistry().use(builtinsPlugin);
+const REGISTRY = Symbol.for('flowkit.registry');
+
+/**
+ * The process-wide registry the CLI and task processes load plugins into; FlowKit's own decorators come
+ * first. One per process even when a flow's bundle carries its own copy of this module, so a plugin a
+ * flow file registers is seen by the CLI that loaded the bundle.
+ */
+export const registry: PluginRegistry = ((globalThis as Record<symbol, PluginRegistry | undefined>)[REGISTRY] ??= new PluginRegistry().use(builtinsPlugin));
