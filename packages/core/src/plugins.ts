@@ -7,14 +7,14 @@ import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
 import type { AttemptRecord, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
-import type { Serializer } from './serialization';
+import type { Bytes, Serializer } from './serialization';
 
 /** Byte storage under one root. Keys are `/`-separated; the layout on top of it is FlowDataStore's. */
 export interface DataStore {
   /** Where it stores, as users write it: a directory, `s3://bucket/prefix`. */
   readonly root: string;
-  /** Stores bytes atomically: readers see all of them or nothing. With ifAbsent an existing object is kept. */
-  put(key: string, data: Buffer, options?: { ifAbsent?: boolean }): Promise<void>;
+  /** Stores bytes (one buffer or chunks in order) atomically: readers see all of them or nothing. With ifAbsent an existing object is kept. */
+  put(key: string, data: Bytes, options?: { ifAbsent?: boolean }): Promise<void>;
   /** Stores a local file's content, streaming (logs, large payloads). */
   putFile(key: string, path: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
