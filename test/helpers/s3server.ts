@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 /** s3rver's fixed development credentials; the SDK finds them in the environment like real ones. */
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -52,6 +53,21 @@ export class S3TestServer {
       FLOWKIT_S3_CACHE_DIR: mkdtempSync(join(tmpdir(), 'flowkit-s3-cache-')),
       FLOWKIT_S3_MAX_ATTEMPTS: '12',
     };
+  }
+
+  /** Every key under a prefix of a bucket, read with the plain SDK (no FlowKit code in between). */
+  async keys(prefix: string, bucket = 'flowkit'): Promise<string[]> {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const client = new S3Client({ endpoint: this.endpoint, forcePathStyle: true, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((c) => c.Key as string));
+      token = page.NextContinuationToken;
+    } while (token);
+    client.destroy();
+    return keys;
   }
 
   /** The next `count` requests get 503 SlowDown, as S3 answers when throttling. */
