@@ -145,6 +145,11 @@ export class Run<F = Record<string, unknown>> {
     return this.record().then((r) => r.originRunId);
   }
 
+  /** For a resumed run: the run it resumed. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.originRunId.then((id) => (id === undefined ? undefined : `${this.flowName}/${id}`));
+  }
+
   step(name: string): Step<F> {
     return new Step<F>(`${this.pathspec}/${name}`);
   }
@@ -187,29 +192,27 @@ export class Run<F = Record<string, unknown>> {
     });
   }
 
-  /** Adds user tags. */
+  /** Adds user tags; a tag that is already a system tag is not added again. */
   async addTags(...tags: string[]): Promise<string[]> {
-    return this.setTags(unique([...(await this.tags), ...validateTags(tags)]));
+    return this.updateTags([], tags);
   }
 
-  /** Removes user tags; system tags cannot be removed. */
+  /** Removes user tags; system tags cannot be removed (then nothing is removed). */
   async removeTags(...tags: string[]): Promise<string[]> {
-    const { systemTags } = await this.record();
-    const system = tags.filter((t) => systemTags.includes(t));
-    if (system.length > 0) throw new FlowKitError(`${system.join(', ')} ${system.length === 1 ? 'is a system tag' : 'are system tags'} of ${this.pathspec} and cannot be removed.`, { hint: 'only tags added by users can be removed' });
-    const current = await this.tags;
-    return this.setTags(current.filter((t) => !tags.includes(t)));
+    return this.updateTags(tags, []);
   }
 
-  /** Removes some user tags and adds others in one update. */
+  /** Removes some user tags, then adds others, in one atomic update. */
   async replaceTags(remove: string[], add: string[]): Promise<string[]> {
-    await this.removeTags(...remove);
-    return this.addTags(...add);
+    return this.updateTags(remove, add);
   }
 
-  private async setTags(tags: string[]): Promise<string[]> {
+  private async updateTags(remove: string[], add: string[]): Promise<string[]> {
+    validateTags([...remove, ...add]);
     const record = await this.record();
-    const saved = await clientContext().metadata.setTags(this.flowName, this.id, tags);
+    const system = remove.filter((t) => record.systemTags.includes(t));
+    if (system.length > 0) throw new FlowKitError(`${system.join(', ')} ${system.length === 1 ? 'is a system tag' : 'are system tags'} of ${this.pathspec} and cannot be removed.`, { hint: 'only tags added by users can be removed' });
+    const saved = await clientContext().metadata.updateTags(this.flowName, this.id, { add, remove });
     this.recordPromise = Promise.resolve({ ...record, tags: saved });
     return saved;
   }
@@ -235,6 +238,11 @@ export class Step<F = Record<string, unknown>> {
     await this.parent.record();
     const records = await clientContext().metadata.listTasks(this.flowName, this.runId, this.id);
     return records.map((r) => new Task<F>(`${this.pathspec}/${r.taskId}`, r));
+  }
+
+  /** For a step of a resumed run: the same step in the run it resumed. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.parent.originPathspec.then((run) => (run === undefined ? undefined : `${run}/${this.id}`));
   }
 
   /** The first task (the only one, outside a foreach). */
@@ -322,6 +330,27 @@ export class Task<F = Record<string, unknown>> {
     return this.state().then((s) => s.attempts);
   }
 
+  /** For a task cloned by resume: the task it was cloned from. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.state().then((s) => (s.record.clonedFrom === undefined ? undefined : `${this.flowName}/${s.record.clonedFrom}`));
+  }
+
+  /** The tasks this one started from (one, or a join's inputs). */
+  get parentTasks(): Promise<Array<Task<F>>> {
+    return this.state().then((s) => (s.record.inputPaths ?? []).filter((p) => !p.startsWith('_')).map((p) => new Task<F>(`${this.flowName}/${this.runId}/${p}`)));
+  }
+
+  /** The tasks that started from this one. */
+  get childTasks(): Promise<Array<Task<F>>> {
+    return (async () => {
+      const path = `${this.stepName}/${this.id}`;
+      const { metadata } = clientContext();
+      const steps = await metadata.listSteps(this.flowName, this.runId);
+      const records = (await Promise.all(steps.map((step) => metadata.listTasks(this.flowName, this.runId, step)))).flat();
+      return records.filter((r) => r.inputPaths?.includes(path)).map((r) => new Task<F>(`${this.flowName}/${this.runId}/${r.stepName}/${r.taskId}`, r));
+    })();
+  }
+
   /** Why the task's latest attempt failed, or undefined when it did not. */
   get exception(): Promise<{ type: string; message: string } | undefined> {
     return this.state().then((s) => {
@@ -397,8 +426,4 @@ export class DataArtifact {
   get data(): Promise<unknown> {
     return loadValue(this.parent.flowName, this.ref);
   }
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
 }

@@ -2,8 +2,8 @@ export { FlowSpec, bindTask } from './flowspec';
 export type { ForeachFrame, Inputs, MergeOptions, NextOptions, StepNames, TaskBinding } from './flowspec';
 export { step, makeStepDecorator, makeFlowDecorator, isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
-export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue } from './parameter';
-export type { IncludeEncoding, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
+export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue, parameterEnvName } from './parameter';
+export type { IncludeEncoding, ParameterContext, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
 export { IncludeFile, readIncludedFiles } from './includeFile';
 export type { IncludeFileOptions } from './includeFile';
 export { current, bindCurrent } from './current';
@@ -20,10 +20,12 @@ export {
   PluginError,
   ConfigError,
   formatError,
+  errorType,
 } from './errors';
 export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';
 export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export { applyTagChange } from './metadata';
 export { PluginRegistry, registry } from './plugins';
 export { discoverPluginModules, usePlugins } from './discovery';
 export { openBackends } from './backends';
@@ -46,8 +48,8 @@ export type {
   TaskHookContext,
   UrlReader,
 } from './plugins';
-export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson } from './serialization';
-export type { Serializer } from './serialization';
+export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson, chunksOf, byteLength } from './serialization';
+export type { Bytes, Serializer } from './serialization';
 export { FlowDataStore, MAX_ATTEMPTS, describeType, isBlobKey } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';

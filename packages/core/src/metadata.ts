@@ -23,8 +23,10 @@ export interface RunRecord {
 export interface TaskInfo {
   /** Position in each enclosing foreach, outermost first. */
   foreachIndices?: number[];
-  /** For a task cloned by resume: the task it was cloned from. */
+  /** For a task cloned by resume: the task it was cloned from (`run/step/task`). */
   clonedFrom?: string;
+  /** The tasks whose outputs it started from (`step/task` in the same run); `_parameters/0` for start. */
+  inputPaths?: string[];
 }
 
 export interface TaskRecord extends TaskRef, TaskInfo {
@@ -40,4 +42,14 @@ export interface AttemptRecord {
   status: AttemptStatus;
   /** One line: why the attempt failed. */
   error?: string;
+}
+
+/**
+ * A run's user tags after removing then adding: tags already present or equal to a system tag are
+ * not added twice (Metaflow's semantics). Validation and the refusal to remove system tags are the caller's.
+ */
+export function applyTagChange(run: Pick<RunRecord, 'tags' | 'systemTags'>, change: { add: string[]; remove: string[] }): string[] {
+  const tags = run.tags.filter((t) => !change.remove.includes(t));
+  for (const tag of change.add) if (!tags.includes(tag) && !run.systemTags.includes(tag)) tags.push(tag);
+  return tags;
 }

@@ -37,10 +37,15 @@ describe('Parameter', () => {
     expect(() => parseParameterValue(json, '{a')).toThrow("Parameter 'j' expects JSON, got '{a'.");
   });
 
-  test('defaults: functions are called, required without value refuses', () => {
-    const computed = Parameter('c', { default: () => 'now' }) as unknown as Parameters<typeof defaultParameterValue>[0];
-    expect(defaultParameterValue(computed)).toBe('now');
+  test('defaults: functions are called with the run context, FLOWKIT_RUN_<NAME> wins, required without value refuses', () => {
+    const context = { flowName: 'F', userName: 'ann' };
+    const computed = Parameter('max-rows', { default: (c) => `${c.parameterName} of ${c.flowName} for ${c.userName}` }) as unknown as Parameters<typeof defaultParameterValue>[0];
+    expect(defaultParameterValue(computed, context, {})).toBe('max-rows of F for ann');
+    expect(defaultParameterValue(computed, context, { FLOWKIT_RUN_MAX_ROWS: 'from env' })).toBe('from env');
+    const flag = Parameter('flag', { default: true }) as unknown as Parameters<typeof defaultParameterValue>[0];
+    expect(defaultParameterValue(flag, context, { FLOWKIT_RUN_FLAG: 'no' })).toBe(false);
+    expect(() => defaultParameterValue(flag, context, { FLOWKIT_RUN_FLAG: 'maybe' })).toThrow("Parameter 'flag' expects a boolean");
     const required = Parameter('r', { required: true }) as unknown as Parameters<typeof defaultParameterValue>[0];
-    expect(() => defaultParameterValue(required)).toThrow("Parameter 'r' is required.");
+    expect(() => defaultParameterValue(required, context, {})).toThrow("Parameter 'r' is required.");
   });
 });

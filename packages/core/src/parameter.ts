@@ -6,11 +6,18 @@ export interface ParameterOptions<T> {
   /** Shown in `flowkit run --help`. */
   help?: string;
   /** The value when none is given on the command line; a function is called once at run start. */
-  default?: T | (() => T);
+  default?: T | ((context: ParameterContext) => T);
   /** Refuse to start the run when no value is given. */
   required?: boolean;
   /** How the command-line text is parsed; inferred from `default` when left out. */
   type?: ParameterType;
+}
+
+/** What a function default is told about the run it computes a value for. */
+export interface ParameterContext {
+  parameterName: string;
+  flowName: string;
+  userName: string;
 }
 
 /** What a Parameter() field holds until the runtime replaces it with the run's value. */
@@ -38,8 +45,8 @@ export function Parameter(name: string, options: ParameterOptions<number> & { ty
 export function Parameter(name: string, options: ParameterOptions<boolean> & { type: 'boolean' }): boolean;
 export function Parameter<T = unknown>(name: string, options: ParameterOptions<T> & { type: 'json' }): T;
 export function Parameter(name: string, options?: ParameterOptions<string> & { type?: 'string' }): string;
-export function Parameter(name: string, options: ParameterOptions<number> & { default: number | (() => number) }): number;
-export function Parameter(name: string, options: ParameterOptions<boolean> & { default: boolean | (() => boolean) }): boolean;
+export function Parameter(name: string, options: ParameterOptions<number> & { default: number | ((context: ParameterContext) => number) }): number;
+export function Parameter(name: string, options: ParameterOptions<boolean> & { default: boolean | ((context: ParameterContext) => boolean) }): boolean;
 export function Parameter(name: string, options: ParameterOptions<unknown> = {}): unknown {
   if (!NAME_PATTERN.test(name)) {
     throw new ParameterError(`Parameter name '${name}' is not valid.`, {
@@ -106,12 +113,25 @@ export function parseParameterValue(definition: ParameterDefinition, text: strin
   }
 }
 
-/** The value a parameter takes when the command line gives none (calling a function default once). */
-export function defaultParameterValue(definition: ParameterDefinition): unknown {
-  const value = typeof definition.default === 'function' ? (definition.default as () => unknown)() : definition.default;
+/** The environment variable that gives a parameter's value when the command line does not: FLOWKIT_RUN_<NAME>. */
+export function parameterEnvName(name: string): string {
+  return `FLOWKIT_RUN_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * The value a parameter takes when the command line gives none: FLOWKIT_RUN_<NAME> from the environment,
+ * else its default (a function default is called once, with the run's context).
+ */
+export function defaultParameterValue(definition: ParameterDefinition, context: Omit<ParameterContext, 'parameterName'>, env: NodeJS.ProcessEnv = process.env): unknown {
+  const fromEnv = env[parameterEnvName(definition.name)];
+  if (fromEnv !== undefined) return parseParameterValue(definition, fromEnv);
+  const value =
+    typeof definition.default === 'function'
+      ? (definition.default as (context: ParameterContext) => unknown)({ ...context, parameterName: definition.name })
+      : definition.default;
   if (value === undefined && definition.required) {
     throw new ParameterError(`Parameter '${definition.name}' is required.`, {
-      hint: `pass it as --${definition.name} <value>`,
+      hint: `pass it as --${definition.name} <value> (or set ${parameterEnvName(definition.name)})`,
     });
   }
   return value;

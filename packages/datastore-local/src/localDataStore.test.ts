@@ -17,6 +17,10 @@ describe('LocalDataStore', () => {
     expect(await store.get('Flow/nothing')).toBeUndefined();
     expect(await store.list('Flow/data')).toEqual(['ab']);
     expect(await store.list('Flow/none')).toEqual([]);
+    // Chunks are written in order, as one file.
+    const many = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${i},`));
+    await store.put('Flow/chunks', many);
+    expect(store.getSync('Flow/chunks')?.toString()).toBe(many.join(''));
   });
 
   test('ifAbsent keeps the first write (content-addressed blobs are written once)', async () => {
@@ -92,7 +96,8 @@ describe('LocalMetadataProvider', () => {
   });
 
   test('tasks, attempts and tags round-trip', async () => {
-    const meta = new LocalMetadataProvider(fresh());
+    const root = fresh();
+    const meta = new LocalMetadataProvider(root);
     const run = await meta.newRun('Flow', { user: 'ada', tags: ['x'], systemTags: ['user:ada'] });
     const params = await meta.newTask({ flowName: 'Flow', runId: run.runId, stepName: '_parameters', taskId: '0' });
     const first = await meta.newTask({ flowName: 'Flow', runId: run.runId, stepName: 'start' });
@@ -106,10 +111,19 @@ describe('LocalMetadataProvider', () => {
     expect((await meta.getTask(second))?.foreachIndices).toEqual([2]);
     expect(await meta.listSteps('Flow', run.runId)).toEqual(expect.arrayContaining(['_parameters', 'start', 'body']));
     expect((await meta.listTasks('Flow', run.runId, 'start')).map((t) => t.taskId)).toEqual(['1']);
-    expect(await meta.setTags('Flow', run.runId, ['y', 'z ü'])).toEqual(['y', 'z ü']);
+    expect(await meta.updateTags('Flow', run.runId, { add: ['y', 'z ü', 'y', 'user:ada'], remove: ['x'] })).toEqual(['y', 'z ü']);
     expect((await meta.getRun('Flow', run.runId))?.tags).toEqual(['y', 'z ü']);
+    // Updates from many processes at once each land: none reads a stale list and overwrites another's change.
+    await Promise.all(
+      Array.from({ length: 4 }, (_, p) => new Promise((resolve) => spawn(process.execPath, ['-e', `
+        const { LocalMetadataProvider } = require(${JSON.stringify(require.resolve('../dist'))});
+        const meta = new LocalMetadataProvider(${JSON.stringify(root)});
+        (async () => { for (let i = 0; i < 10; i++) await meta.updateTags('Flow', '${run.runId}', { add: ['p${p}-' + i], remove: ['y'] }); })();
+      `], { stdio: 'inherit' }).on('exit', resolve))),
+    );
+    expect((await meta.getRun('Flow', run.runId))?.tags.sort()).toEqual(['z ü', ...Array.from({ length: 40 }, (_, i) => `p${Math.floor(i / 10)}-${i % 10}`)].sort());
     expect(await meta.listFlows()).toEqual(['Flow']);
-    await expect(meta.setTags('Flow', '99', [])).rejects.toThrow('Run Flow/99 does not exist.');
+    await expect(meta.updateTags('Flow', '99', { add: [], remove: [] })).rejects.toThrow('Run Flow/99 does not exist.');
     await expect(meta.getRun('Flow', '../1')).rejects.toThrow(PathspecError);
   });
 

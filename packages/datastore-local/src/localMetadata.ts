@@ -1,5 +1,7 @@
 import {
+  FlowKitError,
   PathspecError,
+  applyTagChange,
   validateId,
   type AttemptRecord,
   type MetadataProvider,
@@ -11,6 +13,8 @@ import {
 import { LocalDataStore } from './localDataStore';
 
 const META = '_meta';
+const LOCK_WAIT_MS = 30_000;
+const STALE_LOCK_MS = 10_000;
 
 /**
  * Runs, tasks and attempts as JSON files inside the local datastore tree, so one `.flowkit/` folder
@@ -106,12 +110,31 @@ export class LocalMetadataProvider implements MetadataProvider {
       .sort((a, b) => a.attempt - b.attempt);
   }
 
-  async setTags(flowName: string, runId: string, tags: string[]): Promise<string[]> {
+  async updateTags(flowName: string, runId: string, change: { add: string[]; remove: string[] }): Promise<string[]> {
     const key = `${this.runKey(flowName, runId)}/${META}/run.json`;
-    const run = this.read<RunRecord>(key);
-    if (!run) throw new PathspecError(`Run ${flowName}/${runId} does not exist.`, { hint: 'check the run id with `flowkit status`' });
-    this.write(key, { ...run, tags });
-    return tags;
+    return this.withLock(`${this.runKey(flowName, runId)}/${META}/tags.lock`, () => {
+      const run = this.read<RunRecord>(key);
+      if (!run) throw new PathspecError(`Run ${flowName}/${runId} does not exist.`, { hint: 'check the run id with `flowkit status`' });
+      const tags = applyTagChange(run, change);
+      this.write(key, { ...run, tags });
+      return tags;
+    });
+  }
+
+  /** Runs `update` holding an exclusive-mkdir lock, so concurrent read-modify-writes never lose one another. */
+  private async withLock<T>(lock: string, update: () => T): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    while (!this.files.createExclusive(lock)) {
+      // A holder killed mid-update leaves its lock behind; an update takes milliseconds, so an old lock is stale.
+      if (this.files.releaseExclusive(lock, STALE_LOCK_MS)) continue;
+      if (Date.now() > deadline) throw new FlowKitError(`Timed out waiting for the lock ${lock} in ${this.files.root}.`, { hint: 'another process holds it; retry' });
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10));
+    }
+    try {
+      return update();
+    } finally {
+      this.files.releaseExclusive(lock);
+    }
   }
 
   private numericNames(flowName: string): number[] {

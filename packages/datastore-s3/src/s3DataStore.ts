@@ -1,4 +1,4 @@
-import { DataStoreError, SyncWorker, isBlobKey, validateStorageKey, type Config, type DataStore } from '@flowkit/core';
+import { DataStoreError, SyncWorker, isBlobKey, validateStorageKey, type Bytes, type Config, type DataStore } from '@flowkit/core';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BlobCache } from './cache';
 import { clientS3 } from './sdk';
@@ -63,7 +63,7 @@ export class S3DataStore implements DataStore {
     }
   }
 
-  async put(key: string, data: Buffer, options: { ifAbsent?: boolean } = {}): Promise<void> {
+  async put(key: string, data: Bytes, options: { ifAbsent?: boolean } = {}): Promise<void> {
     const objectKey = this.key(key);
     if (options.ifAbsent && (await this.exists(key))) return;
     try {

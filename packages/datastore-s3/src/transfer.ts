@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { DataStoreError, mapLimit } from '@flowkit/core';
+import { Readable } from 'node:stream';
+import { DataStoreError, byteLength, chunksOf, mapLimit, type Bytes } from '@flowkit/core';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { backoffDelay } from './retry';
 import { clientS3, libStorage } from './sdk';
@@ -58,11 +58,18 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
   }
 }
 
-/** Writes an object whole (one PUT) or, when large, in parts that each retry on their own. */
-export async function uploadObject(client: S3Client, bucket: string, key: string, body: Buffer, attributes: ObjectAttributes = {}): Promise<void> {
-  const params = { Bucket: bucket, Key: key, Body: body, ContentType: attributes.contentType, Metadata: attributes.metadata };
-  if (body.length >= MULTIPART_BYTES) await multipart(client, params);
-  else await client.send(new (clientS3().PutObjectCommand)(params));
+/**
+ * Writes an object whole (one PUT) or, when large, in parts that each retry on their own; chunks of a
+ * large object stream into the parts, never joined into one buffer.
+ */
+export async function uploadObject(client: S3Client, bucket: string, key: string, body: Bytes, attributes: ObjectAttributes = {}): Promise<void> {
+  const chunks = chunksOf(body);
+  const extra = { ContentType: attributes.contentType, Metadata: attributes.metadata };
+  if (byteLength(body) >= MULTIPART_BYTES) {
+    await multipart(client, { Bucket: bucket, Key: key, Body: chunks.length === 1 ? (chunks[0] as Buffer) : Readable.from(chunks), ...extra });
+  } else {
+    await client.send(new (clientS3().PutObjectCommand)({ Bucket: bucket, Key: key, Body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), ...extra }));
+  }
 }
 
 /** Writes a local file as an object, streaming it in parts when large. */

@@ -67,13 +67,13 @@ function describeParameter(definition: ParameterDefinition): string {
   return parts.filter(Boolean).join(' ');
 }
 
-/** Each parameter's value from the command line, else its default. */
-export function parameterValues(parameters: Map<string, ParameterDefinition>, args: Record<string, unknown>): Map<string, unknown> {
+/** Each parameter's value from the command line, else FLOWKIT_RUN_<NAME>, else its default. */
+export function parameterValues(parameters: Map<string, ParameterDefinition>, args: Record<string, unknown>, context: { flowName: string; userName: string }): Map<string, unknown> {
   const values = new Map<string, unknown>();
   for (const [field, definition] of parameters) {
     let given = args[definition.name];
     if (Array.isArray(given)) given = given[given.length - 1];
-    if (given === undefined) values.set(field, defaultParameterValue(definition));
+    if (given === undefined) values.set(field, defaultParameterValue(definition, context));
     else values.set(field, parseParameterValue(definition, definition.type === 'boolean' && given === '' ? 'true' : String(given)));
   }
   return values;
@@ -85,9 +85,9 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
   const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
   const tags = validateTags(args.tag ?? []);
   const withSpecs = (args.with ?? []).map(parseWithSpec);
-  const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args);
-  const backends = openBackends(args, config, flow.flowDir);
   const user = resolveUser(config);
+  const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args, { flowName: flow.graph.flowName, userName: user });
+  const backends = openBackends(args, config, flow.flowDir);
   const console = new RunConsole({ quiet: args.quiet, color: args.color });
   console.info(`FlowKit ${VERSION} executing ${flow.graph.flowName} for user:${user}`);
   console.info('Validating your flow...\n    The graph looks good!');

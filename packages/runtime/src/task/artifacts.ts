@@ -14,14 +14,24 @@ interface Inherited {
 export class ArtifactScope {
   private readonly inherited = new Map<string, Inherited>();
   private readonly parameters = new Map<string, ArtifactRef>();
+  private readonly constants = new Map<string, unknown>();
   private readonly initialFunctions = new Map<string, unknown>();
 
   constructor(
     private readonly store: FlowDataStore,
     private readonly flow: object,
   ) {
-    // Function-valued fields (arrow-function helpers) belong to the class, not to the data.
-    for (const [name, value] of Object.entries(flow)) if (typeof value === 'function') this.initialFunctions.set(name, value);
+    for (const [name, value] of Object.entries(flow)) {
+      // Function-valued fields (arrow-function helpers) belong to the class, not to the data.
+      if (typeof value === 'function') this.initialFunctions.set(name, value);
+      // `x!: T` defines an own `undefined` field under useDefineForClassFields: a declaration, not a value.
+      else if (value === undefined) delete (flow as Record<string, unknown>)[name];
+    }
+  }
+
+  /** A fresh instance's own data fields (class field initializers), which steps read but never assign. */
+  static constantsOf(flow: object, parameterFields: Map<string, unknown>): Map<string, unknown> {
+    return new Map(Object.entries(flow).filter(([name, value]) => typeof value !== 'function' && !parameterFields.has(name)));
   }
 
   /** Makes `flow[name]` read the stored value on first access. */
@@ -58,6 +68,21 @@ export class ArtifactScope {
     });
   }
 
+  /** Makes a class field read as its initial value, refusing assignment; stored as an artifact like the rest. */
+  bindConstant(field: string, value: unknown): void {
+    this.constants.set(field, value);
+    Object.defineProperty(this.flow, field, {
+      configurable: true,
+      enumerable: false,
+      get: () => value,
+      set: () => {
+        throw new ArtifactError(`'${field}' is a constant of the flow (a class field with an initializer) and is read-only in steps.`, {
+          hint: `declare it without a value (declare ${field}: T) and assign it in a step, or store the new value under another name`,
+        });
+      },
+    });
+  }
+
   /** True when this task holds an artifact of that name (set, inherited or merged). */
   has(name: string): boolean {
     return Object.prototype.propertyIsEnumerable.call(this.flow, name);
@@ -66,7 +91,7 @@ export class ArtifactScope {
   /** Serializes what the step set or read (it may have mutated it) and refers to everything else. */
   async persist(): Promise<Record<string, ArtifactRef>> {
     const refs: Record<string, ArtifactRef> = Object.fromEntries(this.parameters);
-    const toSave = new Map<string, unknown>();
+    const toSave = new Map<string, unknown>(this.constants);
     for (const name of Object.keys(this.flow)) {
       const entry = this.inherited.get(name);
       if (entry && !entry.loaded) {

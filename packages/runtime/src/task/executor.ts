@@ -8,6 +8,7 @@ import {
   bindTask,
   isStepMethod,
   mapLimit,
+  errorType,
   parametersOf,
   type AttemptData,
   type CurrentTask,
@@ -69,25 +70,30 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
   const flow = new context.flowClass();
   const definitions = parametersOf(flow);
   const scope = new ArtifactScope(store, flow);
-  const parameterValues = new Map<string, unknown>();
+  // Parameters and constants: the same value in every task of the run, never inherited or merged.
+  const fixedValues = new Map<string, unknown>();
   await Promise.all(
     [...definitions].map(async ([field, definition]) => {
       const stored = parameterTask.data.artifacts[field];
       if (!stored) throw new FlowKitError(`Parameter '${definition.name}' has no value in this run.`, { hint: 'start a new run; the flow gained a parameter since' });
       const value = await store.loadValue(stored);
-      parameterValues.set(field, value);
+      fixedValues.set(field, value);
       scope.bindParameter(field, definition.name, stored, value);
     }),
   );
+  for (const [field, value] of ArtifactScope.constantsOf(flow, definitions)) {
+    fixedValues.set(field, value);
+    scope.bindConstant(field, value);
+  }
 
   const isJoin = step.type === 'join';
   if (!isJoin) {
     for (const [name, stored] of Object.entries(inputs[0]?.data.artifacts ?? {})) {
-      if (!definitions.has(name)) scope.inherit(name, stored);
+      if (!fixedValues.has(name)) scope.inherit(name, stored);
     }
   }
   const foreachStack = foreachStackOf(spec, step, graph, inputs);
-  const views = isJoin ? makeInputViews(store, inputs, parameterValues) : undefined;
+  const views = isJoin ? makeInputViews(store, inputs, fixedValues) : undefined;
 
   let transition: { targets: string[]; options?: NextOptions } | undefined;
   let inputValue: { loaded: boolean; value?: unknown } = { loaded: false };
@@ -109,7 +115,7 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
         throw new MergeArtifactsError(`mergeArtifacts() can only be called in a join step; '${step.name}' is a ${step.type} step.`, {}, 'call it in the step that takes `inputs`');
       }
       if (passed !== views) throw new MergeArtifactsError('mergeArtifacts() takes the `inputs` this join step received.', {}, 'call this.mergeArtifacts(inputs)');
-      mergeInputs(scope, inputs, parameterValues, options);
+      mergeInputs(scope, inputs, fixedValues, options);
     },
   });
   const task: CurrentTask = {
@@ -247,6 +253,6 @@ function foreachItems(step: GraphStep, value: unknown, maxNumSplits: number): un
 }
 
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof Error ? `${errorType(error)}: ${error.message}` : String(error);
   return text.split('\n')[0] ?? text;
 }

@@ -12,8 +12,8 @@ export interface TaskInput {
  * What a join receives as `inputs`: one read-only view per input task, in order, whose artifacts
  * load on first access; after a branch also reachable by step name (`inputs.a.x`).
  */
-export function makeInputViews(store: FlowDataStore, inputs: TaskInput[], parameters: Map<string, unknown>): readonly object[] {
-  const views = inputs.map((input) => makeView(store, input, parameters));
+export function makeInputViews(store: FlowDataStore, inputs: TaskInput[], fixedValues: Map<string, unknown>): readonly object[] {
+  const views = inputs.map((input) => makeView(store, input, fixedValues));
   inputs.forEach((input, i) => {
     if (!(input.stepName in Array.prototype) && !Object.prototype.hasOwnProperty.call(views, input.stepName)) {
       Object.defineProperty(views, input.stepName, { value: views[i], enumerable: false });
@@ -22,7 +22,7 @@ export function makeInputViews(store: FlowDataStore, inputs: TaskInput[], parame
   return Object.freeze(views);
 }
 
-function makeView(store: FlowDataStore, input: TaskInput, parameters: Map<string, unknown>): object {
+function makeView(store: FlowDataStore, input: TaskInput, fixedValues: Map<string, unknown>): object {
   const view = {};
   const readOnly = (name: string) => () => {
     throw new ArtifactError(`inputs are read-only: cannot set '${name}' on the input from step '${input.stepName}'.`, {
@@ -45,7 +45,7 @@ function makeView(store: FlowDataStore, input: TaskInput, parameters: Map<string
     });
   };
   for (const [name, ref] of Object.entries(input.data.artifacts)) {
-    if (parameters.has(name)) define(name, () => parameters.get(name), false);
+    if (fixedValues.has(name)) define(name, () => fixedValues.get(name), false);
     else define(name, () => store.loadValueSync(ref), true);
   }
   const frame = input.data.foreachStack[input.data.foreachStack.length - 1];
@@ -61,11 +61,11 @@ function makeView(store: FlowDataStore, input: TaskInput, parameters: Map<string
  * merged when all inputs carrying it agree (by content hash); otherwise nothing is merged and the
  * error names each conflicting artifact and where its values came from.
  */
-export function mergeInputs(scope: ArtifactScope, inputs: TaskInput[], parameters: Map<string, unknown>, options: MergeOptions): void {
+export function mergeInputs(scope: ArtifactScope, inputs: TaskInput[], fixedValues: Map<string, unknown>, options: MergeOptions): void {
   const carriers = new Map<string, TaskInput[]>();
   for (const input of inputs) {
     for (const name of Object.keys(input.data.artifacts)) {
-      if (parameters.has(name)) continue;
+      if (fixedValues.has(name)) continue;
       carriers.set(name, [...(carriers.get(name) ?? []), input]);
     }
   }
