@@ -77,8 +77,10 @@ export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
 
 /** Reads results from code, through @flowkit/client. */
 export function clientChecker(location: RunLocation, datastoreRoot: string): Checker {
+  // The context picks the datastore; a remote one takes its root from the environment (FLOWKIT_DATASTORE_SYSROOT_S3).
+  const datastore = location.env.FLOWKIT_DEFAULT_DATASTORE ?? 'local';
   const open = () => {
-    configureClient({ flowDir: location.dir, datastoreRoot });
+    configureClient({ flowDir: location.dir, datastore, datastoreRoot: datastore === 'local' ? datastoreRoot : undefined });
     namespace(null);
   };
   return {
