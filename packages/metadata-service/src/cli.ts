@@ -29,20 +29,28 @@ function startOptions(args: Record<string, unknown>) {
 /** `flowkit metadata-service start`: serves until SIGTERM or Ctrl-C, then finishes the requests in flight and stops. */
 async function start(args: Record<string, unknown>): Promise<void> {
   const options = startOptions(args);
-  // Loaded only here: PostgreSQL's driver is for the service, not for every `flowkit` start or task process.
-  const { startService } = require('./server') as typeof import('./server');
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} metadata-service: ${line}\n`);
-  const service = await startService({ ...options, log });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      log('shutting down');
-      service.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  // Listening for signals before the service starts: a stop that arrives while it starts is not lost.
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log('shutting down');
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // Loaded only here: PostgreSQL's driver is for the service, not for every `flowkit` start or task process.
+    const { startService } = require('./server') as typeof import('./server');
+    const service = await startService({ ...options, log });
+    await stopped;
+    await service.close();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export const metadataServiceCli: CliExtension = {

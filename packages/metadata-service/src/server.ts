@@ -31,6 +31,7 @@ export interface RunningService {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DISCARD_LIMIT = 64 * 1024 * 1024;
 const MAX_ARTIFACTS = 10_000;
 const MAX_METADATA_ENTRIES = 100;
 const MAX_HEARTBEAT_TASKS = 10_000;
@@ -235,16 +236,22 @@ function sendError(response: ServerResponse, error: HttpError): void {
   send(response, error.status, body);
 }
 
+/**
+ * Reads a JSON body of at most MAX_BODY_BYTES. A larger one is read to its end and dropped, so the client
+ * gets the 413 instead of a broken pipe; past DISCARD_LIMIT the connection is cut.
+ */
 async function readBody(request: IncomingMessage): Promise<unknown> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} are accepted.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `The request body is over ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
+    if (size > DISCARD_LIMIT) {
+      request.socket.destroy();
+      break;
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `The request body is ${size} bytes; at most ${MAX_BODY_BYTES} are accepted.`);
   if (size === 0) return {};
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -339,8 +346,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       send(response, result.status ?? 200, result.body);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      // A refused body may still be arriving: answer, then close instead of reading the rest.
-      if (error.status === 413) response.setHeader('connection', 'close');
       sendError(response, error);
     }
   }
