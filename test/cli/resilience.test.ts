@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blobs, StoredRun } from '../helpers/datastore';
-import { FLOWKIT_BIN, flowkit, project } from '../helpers/flowkit';
-
-/** Starts `flowkit` and resolves once its output contains `marker` (with the child, still running). */
-function startUntil(args: string[], options: { cwd: string; env: Record<string, string> }, marker: RegExp) {
-  const child = spawn(process.execPath, [FLOWKIT_BIN, ...args], { cwd: options.cwd, env: { ...process.env, FLOWKIT_USER: 'tester', ...options.env } });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const reached = new Promise<void>((resolve, reject) => {
-    const check = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (marker.test(output)) resolve();
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    void exited.then(() => reject(new Error(`flowkit exited before ${marker}: ${output}`)));
-  });
-  return { child, reached, exited, output: () => output };
-}
+import { flowkit, project, startUntil } from '../helpers/flowkit';
 
 describe('@retry', () => {
   test('a step that fails twice then succeeds ends with 3 attempts; the last one holds the artifacts', async () => {

@@ -30,6 +30,23 @@ export function flowkit(args: string[], options: { cwd?: string; env?: Record<st
   });
 }
 
+/** Starts `flowkit` and resolves once its output contains `marker` (with the child, still running). */
+export function startUntil(args: string[], options: { cwd: string; env: Record<string, string> }, marker: RegExp) {
+  const child = spawn(process.execPath, [FLOWKIT_BIN, ...args], { cwd: options.cwd, env: { ...process.env, FLOWKIT_USER: 'tester', ...options.env } });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const reached = new Promise<void>((resolve, reject) => {
+    const check = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (marker.test(output)) resolve();
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    void exited.then(() => reject(new Error(`flowkit exited before ${marker}: ${output}`)));
+  });
+  return { child, reached, exited, output: () => output };
+}
+
 /** A fresh directory holding the given files (flow sources, tsconfig), with its own datastore root. */
 export function project(files: Record<string, string>): { dir: string; root: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-test-'));
