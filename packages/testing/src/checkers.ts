@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Run, Step, configureClient, namespace } from '@flowkit/client';
-import { artifactToJson } from '@flowkit/core';
+import { Settings, artifactToJson } from '@flowkit/core';
 import type { Checker } from './template';
 
 const run = promisify(execFile);
@@ -59,7 +59,8 @@ export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
 /** Reads results from code, through @flowkit/client. */
 export function clientChecker(location: RunLocation, datastoreRoot: string): Checker {
   const open = () => {
-    configureClient({ flowDir: location.dir, datastoreRoot });
+    // The context's metadata provider (service contexts set it in their environment, which this process does not share).
+    configureClient({ flowDir: location.dir, datastoreRoot, metadata: location.env[Settings.defaultMetadata] });
     namespace(null);
   };
   return {

@@ -1,0 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { combinations, runCombination } from '@flowkit/testing';
+import { FLOWKIT_BIN } from '../helpers/flowkit';
+import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { startService, type TestService } from '../helpers/service';
+
+/**
+ * Every test of the matrix in the service context (local datastore, records in a metadata service on a real
+ * PostgreSQL) on three graph shapes: linear, branch and nested foreach. The whole matrix passes too
+ * (`flowkit-conformance --contexts service`) but takes as long again as dev-local's; wide and long graphs
+ * exercise the scheduler and datastore, which dev-local covers, more than the records.
+ */
+const SERVICE_GRAPHS = ['single-linear', 'small-branch', 'nested-foreach'];
+
+describe('conformance: service', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-service-'));
+  const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
+  const combos = combinations({ contexts: ['service'], graphs: SERVICE_GRAPHS });
+  let postgres: TestPostgres;
+  let service: TestService;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    service = await startService({ databaseUrl: await postgres.createDatabase('conformance') });
+    // Flows run with it (their environment starts from this one) and the client checker reads through it.
+    process.env.FLOWKIT_SERVICE_URL = service.url;
+  }, 120000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await postgres?.stop();
+  });
+
+  test('the service context runs every test of the matrix', () => {
+    expect(new Set(combos.map((c) => c.template.name))).toEqual(new Set(combinations({ contexts: ['dev-local'] }).map((c) => c.template.name)));
+    expect(combos.every((c) => c.context.env.FLOWKIT_DEFAULT_METADATA === 'service')).toBe(true);
+  });
+
+  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
+    await runCombination(combo, options);
+  }, 300000);
+});
