@@ -262,26 +262,27 @@ export class MetadataDatabase {
     );
   }
 
-  newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: { foreachIndices?: number[]; clonedFrom?: string }, requestId?: string): Promise<ServiceTask> {
-    return this.once('task', requestId, async (client) => {
-      const run = await client.query('SELECT 1 FROM runs WHERE flow_name = $1 AND run_id = $2', [ref.flowName, ref.runId]);
-      if (run.rowCount === 0) throw runNotFound(ref.flowName, ref.runId);
-      let taskId = ref.taskId;
-      if (taskId === undefined) {
-        // One sequence for every run: no lock shared by a run's concurrent task creations.
-        const { rows } = await client.query<{ n: number }>("SELECT nextval('task_numbers') AS n");
-        taskId = String((rows[0] as { n: number }).n);
-      }
-      const order = /^\d{1,15}$/.test(taskId) ? Number(taskId) : NON_NUMERIC_ORDER;
-      // Creating a task with a given id twice keeps the first (the `_parameters` task of a retried start).
-      await client.query(
-        `INSERT INTO tasks (flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-        [ref.flowName, ref.runId, ref.stepName, taskId, order, Date.now(), info.foreachIndices ?? null, info.clonedFrom ?? null],
-      );
-      const { rows } = await client.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${TASK_KEY}`, [ref.flowName, ref.runId, ref.stepName, taskId]);
-      return taskRecord(rows[0] as TaskRow);
-    });
+  /**
+   * One statement: the run must exist, the id is the given one or the next of one sequence shared by all
+   * runs (no lock shared by a run's concurrent creations). A create repeated with the same request id, or
+   * with a given id that exists (the `_parameters` task of a retried start), returns the first task.
+   */
+  async newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: { foreachIndices?: number[]; clonedFrom?: string }, requestId?: string): Promise<ServiceTask> {
+    const created = await this.pool.query<TaskRow>(
+      `WITH run AS (SELECT 1 FROM runs WHERE flow_name = $1 AND run_id = $2),
+            chosen AS (SELECT coalesce($4::text, nextval('task_numbers')::text) AS id)
+       INSERT INTO tasks (flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, request_id)
+       SELECT $1, $2, $3, id, CASE WHEN id ~ '^[0-9]{1,15}$' THEN id::bigint ELSE ${NON_NUMERIC_ORDER} END, $5, $6, $7, $8 FROM run, chosen
+       ON CONFLICT DO NOTHING RETURNING ${TASK_COLUMNS}`,
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId ?? null, Date.now(), info.foreachIndices ?? null, info.clonedFrom ?? null, requestId ?? null],
+    );
+    if (created.rows[0]) return taskRecord(created.rows[0]);
+    const { rows } = await this.pool.query<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE request_id = $5 OR (${TASK_KEY})`,
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId ?? null, requestId ?? null],
+    );
+    if (!rows[0]) throw runNotFound(ref.flowName, ref.runId);
+    return taskRecord(rows[0]);
   }
 
   async getTask(ref: TaskRef): Promise<ServiceTask | undefined> {
@@ -334,48 +335,37 @@ export class MetadataDatabase {
    * An attempt starts: its row is (re)written, and the task follows its newest attempt (status, times,
    * attempt number), so a retry is never hidden behind the first attempt's state.
    */
-  startAttempt(ref: TaskRef, attempt: number): Promise<void> {
-    return this.transaction(async (client) => {
-      const now = Date.now();
-      const key = [ref.flowName, ref.runId, ref.stepName, ref.taskId];
-      const task = await client.query(
-        `UPDATE tasks SET current_attempt = greatest(coalesce(current_attempt, $5), $5),
+  async startAttempt(ref: TaskRef, attempt: number): Promise<void> {
+    // One statement, so atomic without a transaction: the task row and the attempt row change together.
+    const result = await this.pool.query(
+      `WITH task AS (
+         UPDATE tasks SET current_attempt = greatest(coalesce(current_attempt, $5), $5),
            status = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN 'running' ELSE status END,
            started_at = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN $6 ELSE started_at END,
            finished_at = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN NULL ELSE finished_at END,
            last_heartbeat = $6
-         WHERE ${TASK_KEY}`,
-        [...key, attempt, now],
-      );
-      if (task.rowCount === 0) throw taskNotFound(ref);
-      await client.query(
-        `INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at) VALUES ($1, $2, $3, $4, $5, 'running', $6)
-         ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = 'running', started_at = $6, finished_at = NULL, error = NULL`,
-        [...key, attempt, now],
-      );
-    });
+         WHERE ${TASK_KEY} RETURNING 1)
+       INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at) SELECT $1, $2, $3, $4, $5, 'running', $6 FROM task
+       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = 'running', started_at = $6, finished_at = NULL, error = NULL`,
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId, attempt, Date.now()],
+    );
+    if (result.rowCount === 0) throw taskNotFound(ref);
   }
 
-  finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
-    return this.transaction(async (client) => {
-      const now = Date.now();
-      const key = [ref.flowName, ref.runId, ref.stepName, ref.taskId];
-      const task = await client.query(
-        `UPDATE tasks SET current_attempt = greatest(coalesce(current_attempt, $5), $5),
+  async finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
+    // An attempt whose process died before it could start one is recorded as both started and finished now.
+    const result = await this.pool.query(
+      `WITH task AS (
+         UPDATE tasks SET current_attempt = greatest(coalesce(current_attempt, $5), $5),
            status = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN $6 ELSE status END,
            started_at = CASE WHEN coalesce(current_attempt, $5) < $5 THEN $7 ELSE coalesce(started_at, $7) END,
            finished_at = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN $7 ELSE finished_at END
-         WHERE ${TASK_KEY}`,
-        [...key, attempt, outcome.status, now],
-      );
-      if (task.rowCount === 0) throw taskNotFound(ref);
-      // An attempt whose process died before it could start one is recorded as both started and finished now.
-      await client.query(
-        `INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at, finished_at, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
-         ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = $6, finished_at = $7, error = $8`,
-        [...key, attempt, outcome.status, now, outcome.error ?? null],
-      );
-    });
+         WHERE ${TASK_KEY} RETURNING 1)
+       INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at, finished_at, error) SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 FROM task
+       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = $6, finished_at = $7, error = $8`,
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId, attempt, outcome.status, Date.now(), outcome.error ?? null],
+    );
+    if (result.rowCount === 0) throw taskNotFound(ref);
   }
 
   async registerArtifacts(ref: TaskRef, attempt: number, artifacts: Record<string, ArtifactRef>): Promise<void> {

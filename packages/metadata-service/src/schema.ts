@@ -47,6 +47,7 @@ export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> =
         started_at bigint,
         finished_at bigint,
         last_heartbeat bigint,
+        request_id text UNIQUE,
         PRIMARY KEY (flow_name, run_id, step_name, task_id),
         FOREIGN KEY (flow_name, run_id) REFERENCES runs (flow_name, run_id)
       );
