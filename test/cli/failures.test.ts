@@ -126,9 +126,12 @@ export default class SegvFlow extends FlowSpec {
     });
     const result = await flowkit(['run', 'segv.ts'], { cwd: dir, env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Task 1/start/1 killed by SIGSEGV.');
+    expect(result.stderr).toContain('Task 1/start/1 crashed with a segmentation fault (SIGSEGV).');
     const attempt = JSON.parse(require('node:fs').readFileSync(join(root, 'SegvFlow/1/start/1/_meta/attempt_0.json'), 'utf8'));
-    expect(attempt.error).toBe('Task killed by SIGSEGV');
+    expect(attempt.error).toBe('Task crashed with a segmentation fault (SIGSEGV)');
+    // The task's own log says so too.
+    const logs = await flowkit(['logs', 'segv.ts', '1/start', '--stderr'], { cwd: dir, env });
+    expect(logs.stdout).toContain('FlowKit: the task crashed with a segmentation fault (SIGSEGV).');
   });
 
   test('a step printing 100 MB of logs has all of it captured', async () => {

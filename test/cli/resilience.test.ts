@@ -73,7 +73,7 @@ export default class KilledFlow extends FlowSpec {
     });
     const result = await flowkit(['run', 'killed.ts'], { cwd: dir, env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('caught: Task kept failing over 1 attempt; the last one: Task killed by SIGKILL.');
+    expect(result.stdout).toContain('caught: Task kept failing over 1 attempt; the last one: Task was killed by SIGKILL (out of memory, or killed by hand).');
     expect(new StoredRun(root, 'KilledFlow', '1').attempts('doomed', '2').map((a) => a.status)).toEqual(['failed', 'succeeded']);
   });
 });

@@ -145,6 +145,11 @@ export class Run<F = Record<string, unknown>> {
     return this.record().then((r) => r.originRunId);
   }
 
+  /** For a resumed run: the run it resumed. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.originRunId.then((id) => (id === undefined ? undefined : `${this.flowName}/${id}`));
+  }
+
   step(name: string): Step<F> {
     return new Step<F>(`${this.pathspec}/${name}`);
   }
@@ -235,6 +240,11 @@ export class Step<F = Record<string, unknown>> {
     return records.map((r) => new Task<F>(`${this.pathspec}/${r.taskId}`, r));
   }
 
+  /** For a step of a resumed run: the same step in the run it resumed. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.parent.originPathspec.then((run) => (run === undefined ? undefined : `${run}/${this.id}`));
+  }
+
   /** The first task (the only one, outside a foreach). */
   get task(): Promise<Task<F> | undefined> {
     return this.tasks().then((tasks) => tasks[0]);
@@ -318,6 +328,27 @@ export class Task<F = Record<string, unknown>> {
 
   get attempts(): Promise<AttemptRecord[]> {
     return this.state().then((s) => s.attempts);
+  }
+
+  /** For a task cloned by resume: the task it was cloned from. */
+  get originPathspec(): Promise<string | undefined> {
+    return this.state().then((s) => (s.record.clonedFrom === undefined ? undefined : `${this.flowName}/${s.record.clonedFrom}`));
+  }
+
+  /** The tasks this one started from (one, or a join's inputs). */
+  get parentTasks(): Promise<Array<Task<F>>> {
+    return this.state().then((s) => (s.record.inputPaths ?? []).filter((p) => !p.startsWith('_')).map((p) => new Task<F>(`${this.flowName}/${this.runId}/${p}`)));
+  }
+
+  /** The tasks that started from this one. */
+  get childTasks(): Promise<Array<Task<F>>> {
+    return (async () => {
+      const path = `${this.stepName}/${this.id}`;
+      const { metadata } = clientContext();
+      const steps = await metadata.listSteps(this.flowName, this.runId);
+      const records = (await Promise.all(steps.map((step) => metadata.listTasks(this.flowName, this.runId, step)))).flat();
+      return records.filter((r) => r.inputPaths?.includes(path)).map((r) => new Task<F>(`${this.flowName}/${this.runId}/${r.stepName}/${r.taskId}`, r));
+    })();
   }
 
   /** Why the task's latest attempt failed, or undefined when it did not. */

@@ -1,5 +1,5 @@
 import { makeFlowDecorator, makeStepDecorator } from './decorators';
-import { PluginError } from './errors';
+import { PluginError, errorType } from './errors';
 import { sourceMappedStack } from './stackTrace';
 import type { FlowDecorator, FlowKitPlugin, LaunchPlan, StepDecorator } from './plugins';
 import { MAX_ATTEMPTS } from './store';
@@ -123,7 +123,7 @@ export interface CaughtException {
 
 export function describeException(error: unknown): CaughtException {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
-  return { type: error.constructor?.name || error.name, message: error.message, stack: error.stack && sourceMappedStack(error.stack) };
+  return { type: errorType(error), message: error.message, stack: error.stack && sourceMappedStack(error.stack) };
 }
 
 const catchDecorator: StepDecorator = {
@@ -134,8 +134,8 @@ const catchDecorator: StepDecorator = {
     if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name))) {
       throw new PluginError(`@catch: var=${JSON.stringify(name)} is not an artifact name.`, { hint: "e.g. @catchError({ var: 'failure' })" });
     }
-    if (step.next.length > 1 || step.foreach !== undefined) {
-      throw new PluginError(`@catch is not allowed on step '${step.name}', which splits.`, { hint: 'put it on the steps inside the branches or foreach' });
+    if (step.foreach !== undefined) {
+      throw new PluginError(`@catch is not allowed on step '${step.name}', which is a foreach split.`, { hint: 'put it on the steps inside the foreach' });
     }
     return { var: name, printException: attributes.printException !== false && attributes.printException !== 'false' };
   },

@@ -65,10 +65,20 @@ export class PluginError extends FlowKitError {}
 /** A setting has a value FlowKit cannot use. */
 export class ConfigError extends FlowKitError {}
 
+/** An error's class as users named it: `class QuotaError extends Error {}` is a QuotaError, not an Error. */
+export function errorType(error: Error): string {
+  return error.name === 'Error' && error.constructor?.name ? error.constructor.name : error.name;
+}
+
 /** Renders an error for a terminal: message, then the hint on its own line. */
 export function formatError(error: unknown): string {
   if (error instanceof FlowKitError) {
     return error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
   }
-  return error instanceof Error ? (error.stack ? sourceMappedStack(error.stack) : error.message) : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const type = errorType(error);
+  if (!error.stack) return `${type}: ${error.message}`;
+  const stack = sourceMappedStack(error.stack);
+  const renamed = type !== error.name && (stack.startsWith(`${error.name}:`) || stack.startsWith(`${error.name}\n`));
+  return renamed ? `${type}${stack.slice(error.name.length)}` : stack;
 }

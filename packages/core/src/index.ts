@@ -19,6 +19,7 @@ export {
   PluginError,
   ConfigError,
   formatError,
+  errorType,
 } from './errors';
 export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';
@@ -45,8 +46,8 @@ export type {
   TaskCommand,
   TaskHookContext,
 } from './plugins';
-export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson } from './serialization';
-export type { Serializer } from './serialization';
+export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson, chunksOf, byteLength } from './serialization';
+export type { Bytes, Serializer } from './serialization';
 export { FlowDataStore, MAX_ATTEMPTS, describeType } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
 export { validateId, validateTags, parsePathspec } from './pathspec';

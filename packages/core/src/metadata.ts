@@ -28,8 +28,10 @@ export type RunStatus = 'running' | 'succeeded' | 'failed';
 export interface TaskInfo {
   /** Position in each enclosing foreach, outermost first. */
   foreachIndices?: number[];
-  /** For a task cloned by resume: the task it was cloned from. */
+  /** For a task cloned by resume: the task it was cloned from (`run/step/task`). */
   clonedFrom?: string;
+  /** The tasks whose outputs it started from (`step/task` in the same run); `_parameters/0` for start. */
+  inputPaths?: string[];
 }
 
 export interface TaskRecord extends TaskRef, TaskInfo {

@@ -7,15 +7,15 @@ import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
 import type { AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
-import type { Serializer } from './serialization';
+import type { Bytes, Serializer } from './serialization';
 import type { ArtifactRef } from './store';
 
 /** Byte storage under one root. Keys are `/`-separated; the layout on top of it is FlowDataStore's. */
 export interface DataStore {
   /** Where it stores, as users write it: a directory, `s3://bucket/prefix`. */
   readonly root: string;
-  /** Stores bytes atomically: readers see all of them or nothing. With ifAbsent an existing object is kept. */
-  put(key: string, data: Buffer, options?: { ifAbsent?: boolean }): Promise<void>;
+  /** Stores bytes (one buffer or chunks in order) atomically: readers see all of them or nothing. With ifAbsent an existing object is kept. */
+  put(key: string, data: Bytes, options?: { ifAbsent?: boolean }): Promise<void>;
   /** Stores a local file's content, streaming (logs, large payloads). */
   putFile(key: string, path: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
@@ -284,5 +284,11 @@ export class PluginRegistry {
   }
 }
 
-/** The process-wide registry the CLI and task processes load plugins into; FlowKit's own decorators come first. */
-export const registry = new PluginRegistry().use(builtinsPlugin);
+const REGISTRY = Symbol.for('flowkit.registry');
+
+/**
+ * The process-wide registry the CLI and task processes load plugins into; FlowKit's own decorators come
+ * first. One per process even when a flow's bundle carries its own copy of this module, so a plugin a
+ * flow file registers is seen by the CLI that loaded the bundle.
+ */
+export const registry: PluginRegistry = ((globalThis as Record<symbol, PluginRegistry | undefined>)[REGISTRY] ??= new PluginRegistry().use(builtinsPlugin));

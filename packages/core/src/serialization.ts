@@ -2,12 +2,26 @@ import { createHash } from 'node:crypto';
 import * as v8 from 'node:v8';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
+/**
+ * Bytes as one buffer, or as chunks that follow one another: a large value goes to storage as views
+ * over its own memory, never copied into one new buffer.
+ */
+export type Bytes = Buffer | readonly Buffer[];
+
+export function chunksOf(bytes: Bytes): readonly Buffer[] {
+  return Buffer.isBuffer(bytes) ? [bytes] : bytes;
+}
+
+export function byteLength(bytes: Bytes): number {
+  return chunksOf(bytes).reduce((total, chunk) => total + chunk.length, 0);
+}
+
 /** Turns artifact values into bytes and back. Plugins may add serializers for types v8 cannot clone. */
 export interface Serializer {
   /** Recorded with every artifact so the same serializer reads it back. */
   readonly name: string;
   canSerialize(value: unknown): boolean;
-  serialize(value: unknown): Buffer;
+  serialize(value: unknown): Bytes;
   deserialize(data: Buffer): unknown;
 }
 
@@ -27,8 +41,8 @@ const TYPED_ARRAYS = [
 const TYPED_HEADER = 8;
 
 /**
- * Typed arrays and Buffers as their raw bytes behind an 8-byte header. Reading one back is a view
- * over the bytes read (no copy), which is what makes large numeric artifacts fast.
+ * Typed arrays and Buffers as their raw bytes behind an 8-byte header. Neither direction copies:
+ * writing hands storage a view over the array's memory, reading back is a view over the bytes read.
  */
 export const typedArraySerializer: Serializer = {
   name: 'typed-array',
@@ -37,7 +51,7 @@ export const typedArraySerializer: Serializer = {
     const view = value as ArrayBufferView;
     const header = Buffer.alloc(TYPED_HEADER);
     header[0] = TYPED_ARRAYS.findIndex((type) => view.constructor === type);
-    return Buffer.concat([header, Buffer.from(view.buffer, view.byteOffset, view.byteLength)]);
+    return [header, Buffer.from(view.buffer, view.byteOffset, view.byteLength)];
   },
   deserialize(data) {
     const type = TYPED_ARRAYS[data[0] as number];
@@ -51,8 +65,10 @@ export const typedArraySerializer: Serializer = {
   },
 };
 
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+export function sha256(bytes: Bytes): string {
+  const hash = createHash('sha256');
+  for (const chunk of chunksOf(bytes)) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -65,12 +81,14 @@ const WORTH_COMPRESSING = 0.9;
  * A stored blob is gzip exactly when it starts with the gzip magic: a payload that happens to start
  * with it is always compressed, so readers can tell the two apart.
  */
-export function encodeBlob(data: Buffer): Buffer {
-  const looksCompressed = data[0] === GZIP_MAGIC[0] && data[1] === GZIP_MAGIC[1];
-  const sample = data.subarray(0, SAMPLE_BYTES);
+export function encodeBlob(data: Bytes): Bytes {
+  const chunks = chunksOf(data);
+  const sample = chunks.length === 1 ? (chunks[0] as Buffer).subarray(0, SAMPLE_BYTES) : Buffer.concat(chunks.map((c) => c.subarray(0, SAMPLE_BYTES))).subarray(0, SAMPLE_BYTES);
+  const looksCompressed = sample[0] === GZIP_MAGIC[0] && sample[1] === GZIP_MAGIC[1];
   const compressedSample = gzipSync(sample, { level: 1 });
   if (!looksCompressed && compressedSample.length > sample.length * WORTH_COMPRESSING) return data;
-  return sample.length === data.length ? compressedSample : gzipSync(data, { level: 1 });
+  if (sample.length === byteLength(data)) return compressedSample;
+  return gzipSync(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), { level: 1 });
 }
 
 export function decodeBlob(stored: Buffer): Buffer {

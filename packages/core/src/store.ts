@@ -3,7 +3,7 @@ import { ArtifactError, DataStoreError } from './errors';
 import type { ForeachFrame } from './flowspec';
 import type { TaskRef } from './metadata';
 import type { DataStore } from './plugins';
-import { decodeBlob, encodeBlob, sha256, typedArraySerializer, v8Serializer, type Serializer } from './serialization';
+import { byteLength, decodeBlob, encodeBlob, sha256, typedArraySerializer, v8Serializer, type Bytes, type Serializer } from './serialization';
 
 /** Attempts per task, the first included; the runtime and readers share this bound. */
 export const MAX_ATTEMPTS = 6;
@@ -77,7 +77,7 @@ export class FlowDataStore {
 
   async saveValue(name: string, value: unknown): Promise<ArtifactRef> {
     const serializer = this.serializers.find((s) => s.canSerialize(value)) as Serializer;
-    let data: Buffer;
+    let data: Bytes;
     try {
       data = serializer.serialize(value);
     } catch (error) {
@@ -87,7 +87,7 @@ export class FlowDataStore {
     }
     const sha = sha256(data);
     await this.storage.put(this.blobKey(sha), encodeBlob(data), { ifAbsent: true });
-    return { sha, type: describeType(value), size: data.length, serializer: serializer.name };
+    return { sha, type: describeType(value), size: byteLength(data), serializer: serializer.name };
   }
 
   async loadValue(ref: ArtifactRef): Promise<unknown> {

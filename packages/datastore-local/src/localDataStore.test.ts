@@ -17,6 +17,10 @@ describe('LocalDataStore', () => {
     expect(await store.get('Flow/nothing')).toBeUndefined();
     expect(await store.list('Flow/data')).toEqual(['ab']);
     expect(await store.list('Flow/none')).toEqual([]);
+    // Chunks are written in order, as one file.
+    const many = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${i},`));
+    await store.put('Flow/chunks', many);
+    expect(store.getSync('Flow/chunks')?.toString()).toBe(many.join(''));
   });
 
   test('ifAbsent keeps the first write (content-addressed blobs are written once)', async () => {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writevSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { DataStoreError, PathspecError, type DataStore } from '@flowkit/core';
+import { DataStoreError, PathspecError, chunksOf, type Bytes, type DataStore } from '@flowkit/core';
 
 const TEMP_SUFFIX = '.tmp';
+/** Chunks per writev call (IOV_MAX is 1024 on Linux). */
+const MAX_IOVECS = 1024;
 
 /**
  * A DataStore on a local directory. Writes go to a temp file beside the target and are renamed
@@ -16,15 +18,15 @@ export class LocalDataStore implements DataStore {
     this.root = resolve(root);
   }
 
-  async put(key: string, data: Buffer, options: { ifAbsent?: boolean } = {}): Promise<void> {
+  async put(key: string, data: Bytes, options: { ifAbsent?: boolean } = {}): Promise<void> {
     this.putSync(key, data, options);
   }
 
   /** Synchronous put, for the local metadata provider's small records. */
-  putSync(key: string, data: Buffer, options: { ifAbsent?: boolean } = {}): void {
+  putSync(key: string, data: Bytes, options: { ifAbsent?: boolean } = {}): void {
     const path = this.path(key);
     if (options.ifAbsent && existsSync(path)) return;
-    this.writeAtomically(key, path, (temp) => writeFileSync(temp, data));
+    this.writeAtomically(key, path, (temp) => writeChunks(temp, chunksOf(data)));
   }
 
   async putFile(key: string, source: string): Promise<void> {
@@ -138,5 +140,27 @@ function removeQuietly(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // The directory itself is unusable; there is no temp file to remove.
+  }
+}
+
+/** Writes every chunk in order with as few system calls as the kernel allows (writev may write part of them). */
+function writeChunks(path: string, chunks: readonly Buffer[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    let pending = chunks.filter((chunk) => chunk.length > 0);
+    while (pending.length > 0) {
+      let written = writevSync(fd, pending.slice(0, MAX_IOVECS));
+      const rest: Buffer[] = [];
+      for (const chunk of pending) {
+        if (written >= chunk.length) written -= chunk.length;
+        else {
+          rest.push(written > 0 ? chunk.subarray(written) : chunk);
+          written = 0;
+        }
+      }
+      pending = rest;
+    }
+  } finally {
+    closeSync(fd);
   }
 }

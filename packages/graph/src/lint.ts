@@ -183,8 +183,9 @@ function decoratorPlacement(flow: FlowSource, graph: FlowGraph, report: Report):
   for (const step of flow.steps.values()) {
     const node = graph.steps[step.name];
     const catcher = step.decorators.find((d) => CATCH_NAMES.includes(d.spec.name));
-    if (node && catcher && splits(node)) {
-      report('catch-on-split', catcher.node, `@catch is not allowed on '${step.name}', which splits.`, 'put @catch on the steps inside the branches or foreach instead');
+    // A caught failure takes the declared transition; a foreach split has no items to fan out over then.
+    if (node?.foreach !== undefined && catcher) {
+      report('catch-on-split', catcher.node, `@catch is not allowed on '${step.name}', which is a foreach split.`, 'put @catch on the steps inside the foreach instead');
     }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskCommand, TaskRef } from '@flowkit/core';
@@ -146,7 +146,7 @@ export class Scheduler {
     const origin = await cloner?.find(task.stepName, foreachIndices);
     if (!origin) return false;
     const originPath = `${origin.ref.runId}/${origin.ref.stepName}/${origin.ref.taskId}`;
-    const record = await metadata.newTask({ flowName: graph.flowName, runId, stepName: task.stepName }, { foreachIndices, clonedFrom: originPath });
+    const record = await metadata.newTask({ flowName: graph.flowName, runId, stepName: task.stepName }, { foreachIndices, clonedFrom: originPath, inputPaths: task.inputPaths });
     const ref: TaskRef = { flowName: graph.flowName, runId, stepName: task.stepName, taskId: record.taskId };
     await metadata.startAttempt(ref, 0);
     await store.cloneAttempt(origin.ref, origin.attempt, ref, 0);
@@ -163,7 +163,7 @@ export class Scheduler {
       existing ??
       (await metadata.newTask(
         { flowName: graph.flowName, runId, stepName: task.stepName },
-        { foreachIndices: task.splitIndex === undefined ? undefined : [task.splitIndex] },
+        { foreachIndices: task.splitIndex === undefined ? undefined : [task.splitIndex], inputPaths: task.inputPaths },
       ));
     const taskRef: TaskRef = { flowName: ref.flowName, runId: ref.runId, stepName: ref.stepName, taskId: ref.taskId };
     const plan = this.context.launchPlan(task.stepName);
@@ -208,13 +208,23 @@ export class Scheduler {
   private async follow(entry: RunningTask, plan: LaunchPlan, label: string): Promise<void> {
     const { launched, ref, attempt } = entry;
     const base = join(this.logDir, `${ref.stepName}.${ref.taskId}.${attempt}`);
-    const timer = plan.timeoutSeconds === undefined ? undefined : setTimeout(() => launched.kill('SIGKILL'), plan.timeoutSeconds * 1000);
+    let timedOut = false;
+    const timer =
+      plan.timeoutSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            launched.kill('SIGKILL');
+          }, plan.timeoutSeconds * 1000);
     const [exit] = await Promise.all([
       launched.exited,
       captureStream(launched.stdout, `${base}.stdout`, 'stdout', this.context.console, () => label),
       captureStream(launched.stderr, `${base}.stderr`, 'stderr', this.context.console, () => label),
     ]);
     if (timer) clearTimeout(timer);
+    const crash = exit.code === 0 ? undefined : await this.crashCause(ref, attempt, exit, timedOut ? plan.timeoutSeconds : undefined);
+    // The task could not say why it died, so its log says it for it (`flowkit logs` shows it).
+    if (crash) appendFileSync(`${base}.stderr`, `FlowKit: the task ${crash}.\n`);
     await Promise.all([
       this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
       this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
@@ -225,7 +235,7 @@ export class Scheduler {
       await this.advance(entry.task, ref, attempt);
       return;
     }
-    await this.recordCrash(ref, attempt, exit, plan);
+    if (crash) await this.recordCrash(ref, attempt, crash);
     this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
     if (this.failed === undefined && attempt + 1 < plan.userAttempts + (plan.fallbackAttempt ? 1 : 0)) {
       this.context.console.taskInfo(label, `Task failed; retrying${plan.retryDelaySeconds > 0 ? ` in ${plan.retryDelaySeconds} s` : ''}.`);
@@ -239,19 +249,22 @@ export class Scheduler {
     this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
   }
 
-  /** Records why an attempt died when the task process could not say so itself (killed, exit() in user code). */
-  private async recordCrash(ref: TaskRef, attempt: number, exit: { code: number | null; signal: string | null }, plan: LaunchPlan): Promise<void> {
+  /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code). */
+  private async crashCause(ref: TaskRef, attempt: number, exit: { code: number | null; signal: string | null }, timeoutSeconds: number | undefined): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
-    if (record?.status === 'failed') return;
-    const timedOut = exit.signal === 'SIGKILL' && plan.timeoutSeconds !== undefined;
-    const error = timedOut
-      ? `timed out after ${plan.timeoutSeconds} s`
-      : exit.signal
-        ? `killed by ${exit.signal}`
-        : `exited with code ${exit.code}`;
+    if (record?.status === 'failed') return undefined;
+    if (timeoutSeconds !== undefined) return `timed out after ${timeoutSeconds} s`;
+    if (exit.signal === 'SIGSEGV') return 'crashed with a segmentation fault (SIGSEGV)';
+    if (exit.signal === 'SIGKILL') return 'was killed by SIGKILL (out of memory, or killed by hand)';
+    if (exit.signal) return `was killed by ${exit.signal}`;
+    return `exited with code ${exit.code}`;
+  }
+
+  private async recordCrash(ref: TaskRef, attempt: number, cause: string): Promise<void> {
+    const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
     if (!record) await this.context.metadata.startAttempt(ref, attempt);
-    await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error: `Task ${error}` });
-    this.context.console.error(`Task ${ref.runId}/${ref.stepName}/${ref.taskId} ${error}.`);
+    await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error: `Task ${cause}` });
+    this.context.console.error(`Task ${ref.runId}/${ref.stepName}/${ref.taskId} ${cause}.`);
   }
 
   /** Queues what follows a finished task, as its stored transition says. */

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual, inspect } from 'node:util';
+import { current } from '@flowkit/core';
 
 /** Assertions usable inside generated flows' steps and in checkResults. */
 export function assertEquals(expected: unknown, actual: unknown, what = 'value'): void {
@@ -19,4 +20,12 @@ export function assertThrows(fn: () => unknown, pattern: RegExp): void {
     throw new Error(`expected an error matching ${pattern}, got: ${(error as Error).message}`);
   }
   throw new Error(`expected an error matching ${pattern}, nothing was thrown`);
+}
+
+/** Thrown by a resume test's step in the first run, so that the harness resumes from it. */
+export class ResumeFromHere extends Error {}
+
+/** True in a run started by `flowkit resume`. */
+export function isResumed(): boolean {
+  return current.originRunId !== undefined;
 }

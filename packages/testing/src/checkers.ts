@@ -28,6 +28,12 @@ function plain(value: unknown): unknown {
 export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
   const cli = (args: string[]) => run(process.execPath, [flowkitBin, ...args, ...location.backendArgs, '--namespace', ''], { cwd: location.dir, env: { ...process.env, ...location.env }, maxBuffer: 1 << 28 });
   const dumps = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
+  // `tag list` prints the user tags as JSON strings on its first line, the system tags on its second.
+  const tagList = async (): Promise<[string[], string[]]> => {
+    const { stdout } = await cli(['tag', 'list', location.flowFile, '--run-id', location.runId]);
+    const [user = '', system = ''] = stdout.split('\n');
+    return [[...user.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string), system.replace(/^.* system tags: /, '').split(', ').filter(Boolean)];
+  };
   return {
     name: 'cli',
     async artifacts(step) {
@@ -49,9 +55,22 @@ export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
       return stdout.replace(/^--- .*\n/gm, '');
     },
     async tags() {
-      const { stdout } = await cli(['tag', 'list', location.flowFile, '--run-id', location.runId]);
-      const line = stdout.split('\n')[0] ?? '';
-      return [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+      return (await tagList())[0];
+    },
+    async systemTags() {
+      return (await tagList())[1];
+    },
+    async addTags(tags) {
+      await cli(['tag', 'add', location.flowFile, ...tags, '--run-id', location.runId]);
+    },
+    async removeTags(tags) {
+      await cli(['tag', 'remove', location.flowFile, ...tags, '--run-id', location.runId]);
+    },
+    async replaceTags(remove, add) {
+      await cli(['tag', 'replace', location.flowFile, '--run-id', location.runId, ...remove.flatMap((t) => ['--remove', t]), ...add.flatMap((t) => ['--add', t])]);
+    },
+    async run() {
+      return undefined;
     },
   };
 }
@@ -85,6 +104,26 @@ export function clientChecker(location: RunLocation, datastoreRoot: string): Che
     async tags() {
       open();
       return new Run(`${location.flowName}/${location.runId}`).tags;
+    },
+    async systemTags() {
+      open();
+      return new Run(`${location.flowName}/${location.runId}`).systemTags;
+    },
+    async addTags(tags) {
+      open();
+      await new Run(`${location.flowName}/${location.runId}`).addTags(...tags);
+    },
+    async removeTags(tags) {
+      open();
+      await new Run(`${location.flowName}/${location.runId}`).removeTags(...tags);
+    },
+    async replaceTags(remove, add) {
+      open();
+      await new Run(`${location.flowName}/${location.runId}`).replaceTags(remove, add);
+    },
+    async run() {
+      open();
+      return new Run(`${location.flowName}/${location.runId}`);
     },
   };
 }

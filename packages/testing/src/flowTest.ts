@@ -14,6 +14,12 @@ export abstract class FlowTest {
   shouldFail = false;
   /** Extra `flowkit run` arguments. */
   runArgs: string[] = [];
+  /** Extra environment of the run. */
+  env: Record<string, string> = {};
+  /** The run must fail (a step throws ResumeFromHere), then `flowkit resume` must finish it; the checks see the resumed run. */
+  resume = false;
+  /** The step `resume` starts from; by default the one that failed. */
+  resumeStep?: string;
 
   /** Checks the finished run through a checker; the default checks nothing. */
   async checkResults(_flow: FlowResult, _checker: Checker): Promise<void> {}

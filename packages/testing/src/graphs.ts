@@ -29,7 +29,9 @@ export function loadGraphs(dir = GRAPHS_DIR): GraphSpec[] {
 
 /**
  * The qualifiers of every step: `all`, the step's own name, `start`/`end`, `join`, `linear`,
- * `foreach-split` / `foreach-inner` / `foreach-join`, `split-and`, plus the graph's own.
+ * `foreach-split` / `foreach-inner` / `foreach-join`, `foreach-nested-split` (a foreach inside one),
+ * `split-and`, `in-foreach`, `singleton` (runs once per run) with `singleton-start`/`singleton-end`,
+ * plus the graph's own.
  */
 export function qualifiers(graph: GraphSpec): Map<string, Set<string>> {
   const result = new Map<string, Set<string>>();
@@ -44,7 +46,11 @@ export function qualifiers(graph: GraphSpec): Map<string, Set<string>> {
     else if (!step.join && name !== 'end') quals.add('linear');
     if (parentsOf(name).some((p) => graph.steps[p]?.foreach)) quals.add('foreach-inner');
     if (step.join && openForeach.closes.has(name)) quals.add('foreach-join');
-    if ((openForeach.depth.get(name) ?? 0) > 0) quals.add('in-foreach');
+    const inForeach = (openForeach.depth.get(name) ?? 0) > 0;
+    if (inForeach) quals.add('in-foreach');
+    else quals.add('singleton');
+    if (step.foreach && inForeach) quals.add('foreach-nested-split');
+    if (!inForeach && (name === 'start' || name === 'end')) quals.add(`singleton-${name}`);
     result.set(name, quals);
   }
   return result;

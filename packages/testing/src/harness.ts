@@ -66,20 +66,30 @@ export async function runCombination(combo: Combination, options: { workDir: str
   const flowFile = join(dir, 'flow.ts');
   writeFileSync(flowFile, generateFlow(combo.graph, combo.template, assignBodies(combo.graph, combo.template) as Map<string, never>));
   const test = new ((require(join(__dirname, 'templates', combo.template.name)) as { default: TemplateClass }).default)() as FlowTest;
-  const env = { FLOWKIT_USER: 'conformance', FLOWKIT_DATASTORE_SYSROOT_LOCAL: options.datastoreRoot, ...combo.context.env };
+  const env = { FLOWKIT_USER: 'conformance', FLOWKIT_DATASTORE_SYSROOT_LOCAL: options.datastoreRoot, ...combo.context.env, ...test.env };
   const runIdFile = join(dir, 'run-id');
-  let failed: { code: number; output: string } | undefined;
-  try {
-    await exec(process.execPath, [options.flowkitBin, 'run', flowFile, '--quiet', '--run-id-file', runIdFile, ...combo.context.args, ...test.runArgs], {
-      cwd: dir,
-      env: { ...process.env, ...env },
-      maxBuffer: 1 << 28,
-    });
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    failed = { code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  const flowkit = async (command: 'run' | 'resume', args: string[] = []): Promise<{ code: number; output: string } | undefined> => {
+    try {
+      await exec(process.execPath, [options.flowkitBin, command, flowFile, ...args, '--quiet', '--run-id-file', runIdFile, ...combo.context.args, ...(command === 'run' ? test.runArgs : [])], {
+        cwd: dir,
+        env: { ...process.env, ...env },
+        maxBuffer: 1 << 28,
+      });
+      return undefined;
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  };
+  let failed = await flowkit('run');
+  let originRunId: string | undefined;
+  if (test.resume) {
+    if (!failed) throw new Error(`${combo.id}: the first run succeeded, but a resume test's first run must fail (ResumeFromHere). flow: ${flowFile}`);
+    if (!failed.output.includes('ResumeFromHere')) throw new Error(`${combo.id}: the first run failed, but not with ResumeFromHere (exit ${failed.code}):\n${failed.output.slice(-4000)}\nflow: ${flowFile}`);
+    originRunId = readFileSync(runIdFile, 'utf8').trim();
+    failed = await flowkit('resume', test.resumeStep ? [test.resumeStep] : []);
   }
-  if (failed && !test.shouldFail) throw new Error(`${combo.id}: the run failed (exit ${failed.code}):\n${failed.output.slice(-4000)}\nflow: ${flowFile}`);
+  if (failed && !test.shouldFail) throw new Error(`${combo.id}: the ${test.resume ? 'resumed ' : ''}run failed (exit ${failed.code}):\n${failed.output.slice(-4000)}\nflow: ${flowFile}`);
   if (!failed && test.shouldFail) throw new Error(`${combo.id}: the run succeeded but the test expects it to fail. flow: ${flowFile}`);
   const quals = qualifiers(combo.graph);
   const flow: FlowResult = {
@@ -87,6 +97,8 @@ export async function runCombination(combo: Combination, options: { workDir: str
     runId: readFileSync(runIdFile, 'utf8').trim(),
     steps: Object.keys(combo.graph.steps),
     qualifiers: Object.fromEntries([...quals].map(([step, q]) => [step, [...q]])),
+    graph: combo.graph,
+    originRunId,
   };
   const location: RunLocation = { flowFile, flowName: flow.flowName, runId: flow.runId, dir, env, backendArgs: [] };
   for (const checker of [cliChecker(location, options.flowkitBin), clientChecker(location, options.datastoreRoot)]) {

@@ -1,4 +1,6 @@
+import type { Run } from '@flowkit/client';
 import type { FlowTest } from './flowTest';
+import type { GraphSpec } from './graphs';
 
 /**
  * Marks a template method as the body of every step carrying one of `qualifiers`; among several
@@ -17,6 +19,9 @@ export interface FlowResult {
   steps: string[];
   /** Qualifiers of each step. */
   qualifiers: Record<string, string[]>;
+  graph: GraphSpec;
+  /** For a resume test: the run that failed and was resumed. */
+  originRunId?: string;
 }
 
 /** Reads a run's results; the CLI checker and the client checker must agree on every test. */
@@ -28,6 +33,12 @@ export interface Checker {
   log(step: string, stream: 'stdout' | 'stderr'): Promise<string>;
   /** The run's user tags. */
   tags(): Promise<string[]>;
+  systemTags(): Promise<string[]>;
+  addTags(tags: string[]): Promise<void>;
+  removeTags(tags: string[]): Promise<void>;
+  replaceTags(remove: string[], add: string[]): Promise<void>;
+  /** The run through the client API, for checks only code can make; undefined for the CLI checker. */
+  run(): Promise<Run | undefined>;
 }
 
 export type TemplateClass = new () => FlowTest;

@@ -9,6 +9,7 @@ import {
   bindTask,
   isStepMethod,
   mapLimit,
+  errorType,
   parametersOf,
   type AttemptData,
   type CurrentTask,
@@ -255,6 +256,6 @@ function foreachItems(step: GraphStep, value: unknown, maxNumSplits: number): un
 }
 
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof Error ? `${errorType(error)}: ${error.message}` : String(error);
   return text.split('\n')[0] ?? text;
 }

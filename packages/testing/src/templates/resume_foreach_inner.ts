@@ -1,0 +1,58 @@
+import { assertEquals, isResumed, ResumeFromHere } from '../assert';
+import { FlowTest } from '../flowTest';
+import { steps, type Checker, type FlowResult } from '../template';
+
+/** Every concatenation of one item per foreach level, sorted: what the innermost tasks produce together. */
+export function foreachCombinations(stack: string[][]): string[] {
+  return stack.reduce<string[]>((combos, items) => combos.flatMap((c) => items.map((item) => c + item)), ['']).sort();
+}
+
+/** Resuming from failed foreach tasks re-runs them (the split is cloned) and everything after them. */
+export default class ResumeForeachInnerTest extends FlowTest {
+  override resume = true;
+
+  @steps(0, ['start'])
+  step_start() {
+    this.data = 'start';
+    this.after = false;
+  }
+
+  @steps(0, ['foreach-nested-split', 'foreach-split'])
+  step_split() {
+    assertEquals(this.after ? 'resume' : 'start', this.data);
+  }
+
+  @steps(0, ['foreach-inner'], { required: true })
+  inner() {
+    this.after = true;
+    if (isResumed()) this.data = 'resume';
+    else {
+      this.data = 'run';
+      throw new ResumeFromHere();
+    }
+    this.stack = this.foreachStack().map((frame: any) => this[frame.var].map(String));
+    this.var = [this.foreachStack().map((frame: any) => String(this[frame.var][frame.index])).join('')];
+  }
+
+  @steps(0, ['join'], { required: true })
+  step_join(inputs: any) {
+    const source = inputs.find((i: any) => i.after) ?? inputs[0];
+    this.var = [...new Set(inputs.flatMap((i: any) => i.var ?? []))].sort(); // branches inside a foreach carry the same combination
+    this.data = source.data;
+    this.after = source.after;
+    this.stack = source.stack;
+    assertEquals(this.after ? 'resume' : 'start', this.data);
+  }
+
+  @steps(2, ['all'])
+  step_all() {
+    assertEquals(this.after ? 'resume' : 'start', this.data);
+  }
+
+  override async checkResults(_flow: FlowResult, checker: Checker) {
+    await this.assertArtifact(checker, 'start', 'data', 'start');
+    await this.assertArtifact(checker, 'end', 'data', 'resume');
+    const [end] = await checker.artifacts('end');
+    await this.assertArtifact(checker, 'end', 'var', foreachCombinations(end?.stack as string[][]));
+  }
+}
