@@ -159,8 +159,13 @@ describe('metadata service: tasks and attempts', () => {
     expect(listed[1].attempts).toEqual([expect.objectContaining({ attempt: 0, status: 'running' })]);
     const failed = await api('GET', `/flows/Wide/runs/${run}/steps/body/tasks?status=failed`);
     expect(failed.body.items.map((t: { taskId: string }) => t.taskId)).toEqual([ids[0], ids[3], ids[6], ids[9]]);
+    const join = await newTask('Wide', run, 'join', { inputPaths: ids.map((id) => `body/${id}`) });
+    expect((await api('GET', `/flows/Wide/runs/${run}/steps/join/tasks/${join.body.taskId}`)).body.inputPaths).toEqual(ids.map((id) => `body/${id}`));
+    const badInput = await newTask('Wide', run, 'join', { inputPaths: ['body/../1'] });
+    expect(badInput.status).toBe(400);
+    expect(badInput.body.error.message).toContain("'inputPaths[]' must be STEP/TASK");
     const steps = await api('GET', `/flows/Wide/runs/${run}/steps`);
-    expect(steps.body.items.map((s: { stepName: string }) => s.stepName)).toEqual(['_parameters', 'body']);
+    expect(steps.body.items.map((s: { stepName: string }) => s.stepName)).toEqual(['_parameters', 'body', 'join']);
   });
 
   test('artifacts and metadata entries are recorded per attempt and listed', async () => {

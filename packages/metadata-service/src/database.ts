@@ -1,5 +1,4 @@
-import { applyTagChange, type AttemptRecord, type AttemptStatus, type RunRecord, type RunStatus, type TaskRef } from '@flowkit/core';
-import type { ArtifactRef } from '@flowkit/core';
+import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core';
 import { types, type Pool, type PoolClient } from 'pg';
 import { HttpError, badRequest, cursorOf, encodeCursor } from './validate';
 import type { Page, ServiceTask } from './wire';
@@ -46,6 +45,7 @@ interface TaskRow {
   created_at: number;
   foreach_indices: number[] | null;
   cloned_from: string | null;
+  input_paths: string[] | null;
   status: AttemptStatus | null;
   current_attempt: number | null;
   started_at: number | null;
@@ -62,7 +62,7 @@ interface AttemptRow {
 }
 
 const RUN_COLUMNS = 'flow_name, run_id, run_number, user_name, created_at, tags, system_tags, origin_run_id, status, finished_at';
-const TASK_COLUMNS = 'flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, status, current_attempt, started_at, finished_at';
+const TASK_COLUMNS = 'flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, input_paths, status, current_attempt, started_at, finished_at';
 const TASK_KEY = 'flow_name = $1 AND run_id = $2 AND step_name = $3 AND task_id = $4';
 
 function runRecord(row: RunRow): RunRecord {
@@ -88,6 +88,7 @@ function taskRecord(row: TaskRow, attempts?: AttemptRecord[]): ServiceTask {
     createdAt: row.created_at,
     ...(row.foreach_indices === null ? {} : { foreachIndices: row.foreach_indices }),
     ...(row.cloned_from === null ? {} : { clonedFrom: row.cloned_from }),
+    ...(row.input_paths === null ? {} : { inputPaths: row.input_paths }),
     ...(row.status === null ? {} : { status: row.status }),
     ...(row.current_attempt === null ? {} : { currentAttempt: row.current_attempt }),
     ...(row.started_at === null ? {} : { startedAt: row.started_at }),
@@ -267,14 +268,14 @@ export class MetadataDatabase {
    * runs (no lock shared by a run's concurrent creations). A create repeated with the same request id, or
    * with a given id that exists (the `_parameters` task of a retried start), returns the first task.
    */
-  async newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: { foreachIndices?: number[]; clonedFrom?: string }, requestId?: string): Promise<ServiceTask> {
+  async newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: TaskInfo, requestId?: string): Promise<ServiceTask> {
     const created = await this.pool.query<TaskRow>(
       `WITH run AS (SELECT 1 FROM runs WHERE flow_name = $1 AND run_id = $2),
             chosen AS (SELECT coalesce($4::text, nextval('task_numbers')::text) AS id)
-       INSERT INTO tasks (flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, request_id)
-       SELECT $1, $2, $3, id, CASE WHEN id ~ '^[0-9]{1,15}$' THEN id::bigint ELSE ${NON_NUMERIC_ORDER} END, $5, $6, $7, $8 FROM run, chosen
+       INSERT INTO tasks (flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, input_paths, request_id)
+       SELECT $1, $2, $3, id, CASE WHEN id ~ '^[0-9]{1,15}$' THEN id::bigint ELSE ${NON_NUMERIC_ORDER} END, $5, $6, $7, $8, $9 FROM run, chosen
        ON CONFLICT DO NOTHING RETURNING ${TASK_COLUMNS}`,
-      [ref.flowName, ref.runId, ref.stepName, ref.taskId ?? null, Date.now(), info.foreachIndices ?? null, info.clonedFrom ?? null, requestId ?? null],
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId ?? null, Date.now(), info.foreachIndices ?? null, info.clonedFrom ?? null, info.inputPaths ?? null, requestId ?? null],
     );
     if (created.rows[0]) return taskRecord(created.rows[0]);
     const { rows } = await this.pool.query<TaskRow>(

@@ -94,7 +94,7 @@ export class ServiceMetadataProvider implements MetadataProvider {
 
   async newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info: TaskInfo = {}): Promise<TaskRecord> {
     const path = `${this.path(ref.flowName, ref.runId, ref.stepName)}/tasks`;
-    return this.call<ServiceTask>('POST', path, { taskId: ref.taskId, foreachIndices: info.foreachIndices, clonedFrom: info.clonedFrom, requestId: randomUUID() });
+    return this.call<ServiceTask>('POST', path, { ...info, taskId: ref.taskId, requestId: randomUUID() });
   }
 
   async startAttempt(ref: TaskRef, attempt: number): Promise<void> {

@@ -42,6 +42,7 @@ export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> =
         created_at bigint NOT NULL,
         foreach_indices integer[],
         cloned_from text,
+        input_paths text[],
         status text CHECK (status IN ('running', 'succeeded', 'failed')),
         current_attempt integer,
         started_at bigint,

@@ -35,6 +35,8 @@ const DISCARD_LIMIT = 64 * 1024 * 1024;
 const MAX_ARTIFACTS = 10_000;
 const MAX_METADATA_ENTRIES = 100;
 const MAX_HEARTBEAT_TASKS = 10_000;
+/** A join's inputs: one per branch or foreach item. */
+const MAX_INPUTS = 100_000;
 const RUN_STATUSES = ['running', 'succeeded', 'failed'] as const;
 
 interface Request {
@@ -154,18 +156,18 @@ function routes(db: MetadataDatabase): Route[] {
       return { body: await db.listSteps(params.flow as string, params.run as string, limit, cursor) };
     }),
     route('POST', '/flows/:flow/runs/:run/steps/:step/tasks', async ({ params, body }) => {
-      const b = v.body(body, ['taskId', 'foreachIndices', 'clonedFrom', 'requestId']);
+      const b = v.body(body, ['taskId', 'foreachIndices', 'clonedFrom', 'inputPaths', 'requestId']);
       const foreachIndices = v.optional(b.foreachIndices, (x) => {
         if (!Array.isArray(x) || x.length > 32) throw v.badRequest("'foreachIndices' must be an array of at most 32 whole numbers.");
         return x.map((i) => v.integer(i, 'foreachIndices[]', 0, 2 ** 31 - 1));
       });
-      const clonedFrom = v.optional(b.clonedFrom, (x) => {
-        const parts = v.text(x, 'clonedFrom', 512).split('/');
-        if (parts.length !== 3) throw v.badRequest("'clonedFrom' must be RUN/STEP/TASK.");
-        return [v.id('run', parts[0]), v.id('step', parts[1]), v.id('task', parts[2])].join('/');
+      const clonedFrom = v.optional(b.clonedFrom, (x) => v.pathOf(x, 'clonedFrom', ['run', 'step', 'task']));
+      const inputPaths = v.optional(b.inputPaths, (x) => {
+        if (!Array.isArray(x) || x.length > MAX_INPUTS) throw v.badRequest(`'inputPaths' must be an array of at most ${MAX_INPUTS} STEP/TASK paths.`);
+        return x.map((path) => v.pathOf(path, 'inputPaths[]', ['step', 'task']));
       });
       const ref = { flowName: params.flow as string, runId: params.run as string, stepName: params.step as string, taskId: v.optional(b.taskId, (x) => v.id('task', x)) };
-      return { status: 201, body: await db.newTask(ref, { foreachIndices, clonedFrom }, v.optional(b.requestId, v.requestId)) };
+      return { status: 201, body: await db.newTask(ref, { foreachIndices, clonedFrom, inputPaths }, v.optional(b.requestId, v.requestId)) };
     }),
     route('GET', '/flows/:flow/runs/:run/steps/:step/tasks', async ({ params, query }) => {
       const { limit, cursor } = v.pageQuery(query);
@@ -273,7 +275,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /** The database URL without its password, for messages. */
-export function describeDatabase(databaseUrl: string): string {
+function describeDatabase(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);
     url.password = '';

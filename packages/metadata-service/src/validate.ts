@@ -31,6 +31,13 @@ export function id(kind: PathspecKind, value: unknown): string {
   return checked(() => validateId(kind, value as string));
 }
 
+/** `run/step/task` or `step/task`: each part checked as the id it is. */
+export function pathOf(value: unknown, field: string, kinds: PathspecKind[]): string {
+  const parts = text(value, field, 1024).split('/');
+  if (parts.length !== kinds.length) throw badRequest(`'${field}' must be ${kinds.map((k) => k.toUpperCase()).join('/')}, got ${JSON.stringify(value)}.`);
+  return parts.map((part, i) => id(kinds[i] as PathspecKind, part)).join('/');
+}
+
 export function attemptNumber(value: unknown): number {
   const n = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_ATTEMPTS) {
