@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchS3 } from './s3';
+import { benchMetadataService } from './metadataService';
 
 const ROOT = join(__dirname, '..', '..');
 const FLOWKIT = join(ROOT, 'packages', 'cli', 'bin', 'flowkit.js');
@@ -161,6 +162,8 @@ async function main(): Promise<void> {
     `]),
   );
   add({ benchmark: '5. client: list 1000 tasks, read one artifact each', result: `${client.seconds.toFixed(2)} s (process included)`, vsFloor: '-', target: '< 1 s', met: client.seconds < 1, raw: { seconds: client.seconds } });
+
+  for (const row of await benchMetadataService()) add(row);
 
   const header = ['benchmark', 'result', 'vs floor', 'target', 'status'];
   const table = [header, ...rows.map((r) => [r.benchmark, r.result, r.vsFloor, r.target, r.met ? 'met' : 'MISSED'])];

@@ -21,12 +21,6 @@ export function defaultNamespace(): string {
   return `user:${clientContext().user}`;
 }
 
-/** Whether a run with these tags is visible in the current namespace. */
-export function inNamespace(tags: string[]): boolean {
-  const ns = getNamespace();
-  return ns === null || tags.includes(ns);
-}
-
 export function checkNamespace(pathspec: string, tags: string[]): void {
   const ns = getNamespace();
   if (ns !== null && !tags.includes(ns)) {

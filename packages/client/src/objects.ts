@@ -11,7 +11,7 @@ import {
   type TaskRef,
 } from '@flowkit/core';
 import { clientContext } from './context';
-import { checkNamespace, getNamespace, inNamespace } from './namespace';
+import { checkNamespace, getNamespace } from './namespace';
 
 /** Artifacts of a run or task: `await run.data.x` loads `x` (once per process), typed by the flow class. */
 export type DataAccessor<F> = { readonly [K in keyof F]: Promise<F[K]> } & { readonly [name: string]: Promise<unknown> };
@@ -70,17 +70,17 @@ export class Flow<F = Record<string, unknown>> {
   }
 
   /** Runs in the current namespace, newest first; with tags, only runs carrying all of them. */
-  async runs(options: { tags?: string[] } = {}): Promise<Array<Run<F>>> {
-    const records = await clientContext().metadata.listRuns(this.id);
-    return records
-      .filter((r) => inNamespace([...r.tags, ...r.systemTags]))
-      .filter((r) => (options.tags ?? []).every((tag) => r.tags.includes(tag) || r.systemTags.includes(tag)))
-      .map((r) => new Run<F>(`${this.id}/${r.runId}`, r));
+  async runs(options: { tags?: string[]; limit?: number } = {}): Promise<Array<Run<F>>> {
+    // The namespace is a tag too, so the provider filters (a service, in its database) and sends only matches.
+    const ns = getNamespace();
+    const tags = [...(options.tags ?? []), ...(ns === null ? [] : [ns])];
+    const records = await clientContext().metadata.listRuns(this.id, { tags, limit: options.limit });
+    return records.map((r) => new Run<F>(`${this.id}/${r.runId}`, r));
   }
 
   /** The newest run in the current namespace. */
   async latestRun(): Promise<Run<F>> {
-    const [latest] = await this.runs();
+    const [latest] = await this.runs({ limit: 1 });
     if (!latest) throw this.none('run');
     return latest;
   }
@@ -290,7 +290,7 @@ export class Task<F = Record<string, unknown>> {
       const { metadata, store } = { metadata: clientContext().metadata, store: clientContext().store(this.flowName) };
       const record = this.known ?? (await metadata.getTask(this.ref));
       if (!record) throw new PathspecError(`Task ${this.pathspec} does not exist.`, { hint: 'list tasks with `flowkit dump <flow> <run>/<step>`' });
-      const [attempts, done] = await Promise.all([metadata.listAttempts(this.ref), store.readLatest(this.ref)]);
+      const [attempts, done] = await Promise.all([record.attempts ?? metadata.listAttempts(this.ref), store.readLatest(this.ref)]);
       return { record, attempts, done };
     })();
     return this.statePromise;

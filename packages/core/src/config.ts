@@ -17,6 +17,13 @@ export const Settings = {
   /** Root of the default datastore, whatever its kind; task processes get it from their run. */
   datastoreRoot: 'FLOWKIT_DATASTORE_ROOT',
   plugins: 'FLOWKIT_PLUGINS',
+  /** Seconds between a scheduler's heartbeats to a metadata provider that tracks liveness. */
+  heartbeatSeconds: 'FLOWKIT_HEARTBEAT_SECONDS',
+  /** The metadata service (`--metadata service`): its URL, and its bearer token (environment only, never logged). */
+  serviceUrl: 'FLOWKIT_SERVICE_URL',
+  serviceAuthKey: 'FLOWKIT_SERVICE_AUTH_KEY',
+  /** The PostgreSQL database `flowkit metadata-service start` uses when --database-url is not given. */
+  serviceDatabaseUrl: 'FLOWKIT_SERVICE_DATABASE_URL',
 } as const;
 
 export class Config {

@@ -56,6 +56,9 @@ export class PathspecError extends FlowKitError {}
 /** A storage backend failed. */
 export class DataStoreError extends FlowKitError {}
 
+/** A metadata provider failed, could not be reached, or refused a request. */
+export class MetadataError extends FlowKitError {}
+
 /** A plugin is unknown, or was given bad attributes. */
 export class PluginError extends FlowKitError {}
 

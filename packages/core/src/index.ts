@@ -17,6 +17,7 @@ export {
   ArtifactError,
   PathspecError,
   DataStoreError,
+  MetadataError,
   PluginError,
   ConfigError,
   formatError,
@@ -24,7 +25,7 @@ export {
 } from './errors';
 export type { SourceLocation } from './errors';
 export type { FlowGraph, GraphStep, StepType } from './graph';
-export type { AttemptRecord, AttemptStatus, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export type { AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 export { applyTagChange } from './metadata';
 export { PluginRegistry, registry } from './plugins';
 export { discoverPluginModules, usePlugins } from './discovery';

@@ -17,7 +17,12 @@ export interface RunRecord {
   /** Tags FlowKit sets (`user:`, `runtime:`, `flowkit_version:`); they cannot be removed. */
   systemTags: string[];
   originRunId?: string;
+  /** How the run ended, once its scheduler said so (or a provider that tracks heartbeats gave up on it). */
+  status?: RunStatus;
+  finishedAt?: number;
 }
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
 
 /** Facts fixed when a task is created. */
 export interface TaskInfo {
@@ -31,6 +36,28 @@ export interface TaskInfo {
 
 export interface TaskRecord extends TaskRef, TaskInfo {
   createdAt: number;
+  /** The attempts so far, oldest first, when the provider lists them with the task (one request, not one per task). */
+  attempts?: AttemptRecord[];
+}
+
+/** Which runs to list; a provider filters where the records are (a service filters in its database). */
+export interface RunFilter {
+  /** Only runs carrying every one of these tags, user or system (a namespace is a tag). */
+  tags?: string[];
+  /** A run without a recorded status counts as running. */
+  status?: RunStatus;
+  /** Created at or after / before these times. */
+  since?: number;
+  until?: number;
+  /** At most this many, newest first. */
+  limit?: number;
+}
+
+/** Which tasks of a step to list; `status` is the status of each task's latest attempt. */
+export interface TaskFilter {
+  status?: AttemptStatus;
+  since?: number;
+  limit?: number;
 }
 
 export type AttemptStatus = 'running' | 'succeeded' | 'failed';

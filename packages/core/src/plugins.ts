@@ -6,8 +6,9 @@ import type { CurrentTask } from './current';
 import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
-import type { AttemptRecord, RunRecord, TaskInfo, TaskRecord, TaskRef } from './metadata';
+import type { AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 import type { Bytes, Serializer } from './serialization';
+import type { ArtifactRef } from './store';
 
 /** Byte storage under one root. Keys are `/`-separated; the layout on top of it is FlowDataStore's. */
 export interface DataStore {
@@ -53,10 +54,12 @@ export interface MetadataProvider {
   startAttempt(ref: TaskRef, attempt: number): Promise<void>;
   finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void>;
   listFlows(): Promise<string[]>;
-  listRuns(flowName: string): Promise<RunRecord[]>;
+  /** Newest first. */
+  listRuns(flowName: string, filter?: RunFilter): Promise<RunRecord[]>;
   getRun(flowName: string, runId: string): Promise<RunRecord | undefined>;
   listSteps(flowName: string, runId: string): Promise<string[]>;
-  listTasks(flowName: string, runId: string, stepName: string): Promise<TaskRecord[]>;
+  /** In task id order. */
+  listTasks(flowName: string, runId: string, stepName: string, filter?: TaskFilter): Promise<TaskRecord[]>;
   getTask(ref: TaskRef): Promise<TaskRecord | undefined>;
   listAttempts(ref: TaskRef): Promise<AttemptRecord[]>;
   /**
@@ -64,6 +67,19 @@ export interface MetadataProvider {
    * returns the resulting user tags. Use applyTagChange for the semantics.
    */
   updateTags(flowName: string, runId: string, change: { add: string[]; remove: string[] }): Promise<string[]>;
+  /** Records how a run ended; the scheduler calls it last. */
+  finishRun(flowName: string, runId: string, status: 'succeeded' | 'failed'): Promise<void>;
+  /** Throws a clear error when the provider cannot be reached; called before a run starts, so nothing is half-recorded. */
+  check?(): Promise<void>;
+  /**
+   * The scheduler of a run is alive and these tasks still run. A provider that tracks liveness (the service)
+   * marks a run and its running tasks failed when the calls stop; a local provider needs none of it.
+   */
+  heartbeat?(flowName: string, runId: string, running: TaskRef[]): Promise<void>;
+  /** The artifact index of a committed attempt, for providers that serve it beside the datastore's copy. */
+  registerArtifacts?(ref: TaskRef, attempt: number, artifacts: Record<string, ArtifactRef>): Promise<void>;
+  /** Facts about an attempt as key/value text (where it ran), for providers that keep them. */
+  registerMetadata?(ref: TaskRef, attempt: number, entries: Record<string, string>): Promise<void>;
 }
 
 export interface MetadataProviderFactory {

@@ -127,6 +127,30 @@ describe('LocalMetadataProvider', () => {
     await expect(meta.getRun('Flow', '../1')).rejects.toThrow(PathspecError);
   });
 
+  test('run and task filters and run status: the same answers the service gives', async () => {
+    const metadata = new LocalMetadataProvider(fresh());
+    const runs = [];
+    for (const [i, tags] of [['a'], ['a', 'b'], []].entries()) runs.push(await metadata.newRun('Filtered', { user: 'u', tags, systemTags: [`user:${i === 2 ? 'x' : 'u'}`] }));
+    await metadata.finishRun('Filtered', '2', 'failed');
+    expect((await metadata.listRuns('Filtered', { tags: ['a', 'user:u'] })).map((r) => r.runId)).toEqual(['2', '1']);
+    expect((await metadata.listRuns('Filtered', { status: 'running' })).map((r) => r.runId)).toEqual(['3', '1']);
+    expect(await metadata.getRun('Filtered', '2')).toMatchObject({ status: 'failed', finishedAt: expect.any(Number) });
+    expect((await metadata.listRuns('Filtered', { limit: 1 })).map((r) => r.runId)).toEqual(['3']);
+    expect(await metadata.listRuns('Filtered', { since: Date.now() + 1000 })).toEqual([]);
+    await expect(metadata.finishRun('Filtered', '9', 'succeeded')).rejects.toThrow('Run Filtered/9 does not exist.');
+    const tasks = [];
+    for (let i = 0; i < 4; i++) tasks.push(await metadata.newTask({ flowName: 'Filtered', runId: '1', stepName: 'body' }));
+    for (const [i, task] of tasks.entries()) {
+      await metadata.startAttempt(task, 0);
+      if (i % 2 === 1) await metadata.finishAttempt(task, 0, { status: 'failed', error: 'x' });
+    }
+    await metadata.startAttempt(tasks[1]!, 1);
+    const failed = await metadata.listTasks('Filtered', '1', 'body', { status: 'failed' });
+    expect(failed.map((t) => t.taskId)).toEqual([tasks[3]!.taskId]);
+    expect(failed[0]!.attempts?.map((a) => a.status)).toEqual(['failed']);
+    expect((await metadata.listTasks('Filtered', '1', 'body', { status: 'running', limit: 2 })).map((t) => t.taskId)).toEqual([tasks[0]!.taskId, tasks[1]!.taskId]);
+  });
+
   test('registers through the public plugin registry', () => {
     const registry = new PluginRegistry().use(plugin);
     const config = loadConfig({});

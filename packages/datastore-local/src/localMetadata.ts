@@ -5,7 +5,9 @@ import {
   validateId,
   type AttemptRecord,
   type MetadataProvider,
+  type RunFilter,
   type RunRecord,
+  type TaskFilter,
   type TaskInfo,
   type TaskRecord,
   type TaskRef,
@@ -70,12 +72,20 @@ export class LocalMetadataProvider implements MetadataProvider {
       .sort();
   }
 
-  async listRuns(flowName: string): Promise<RunRecord[]> {
+  async listRuns(flowName: string, filter: RunFilter = {}): Promise<RunRecord[]> {
     validateId('flow', flowName);
     return this.numericNames(flowName)
       .map((run) => this.read<RunRecord>(`${flowName}/${run}/${META}/run.json`))
       .filter((run): run is RunRecord => run !== undefined)
-      .sort((a, b) => b.createdAt - a.createdAt || Number(b.runId) - Number(a.runId));
+      .filter(
+        (run) =>
+          (filter.tags ?? []).every((tag) => run.tags.includes(tag) || run.systemTags.includes(tag)) &&
+          (filter.status === undefined || (run.status ?? 'running') === filter.status) &&
+          (filter.since === undefined || run.createdAt >= filter.since) &&
+          (filter.until === undefined || run.createdAt < filter.until),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt || Number(b.runId) - Number(a.runId))
+      .slice(0, filter.limit);
   }
 
   async getRun(flowName: string, runId: string): Promise<RunRecord | undefined> {
@@ -86,14 +96,22 @@ export class LocalMetadataProvider implements MetadataProvider {
     return this.files.listSync(this.runKey(flowName, runId)).filter((name) => name !== META && isValid('step', name));
   }
 
-  async listTasks(flowName: string, runId: string, stepName: string): Promise<TaskRecord[]> {
+  async listTasks(flowName: string, runId: string, stepName: string, filter: TaskFilter = {}): Promise<TaskRecord[]> {
     const stepKey = `${this.runKey(flowName, runId)}/${validateId('step', stepName)}`;
-    return this.files
+    const tasks = this.files
       .listSync(stepKey)
       .filter((name) => isValid('task', name))
       .map((taskId) => this.read<TaskRecord>(`${stepKey}/${taskId}/${META}/task.json`))
-      .filter((task): task is TaskRecord => task !== undefined)
+      .filter((task): task is TaskRecord => task !== undefined && (filter.since === undefined || task.createdAt >= filter.since))
       .sort((a, b) => Number(a.taskId) - Number(b.taskId));
+    if (filter.status === undefined) return tasks.slice(0, filter.limit);
+    const withStatus: TaskRecord[] = [];
+    for (const task of tasks) {
+      if (withStatus.length === filter.limit) break;
+      const attempts = await this.listAttempts(task);
+      if (attempts.at(-1)?.status === filter.status) withStatus.push({ ...task, attempts });
+    }
+    return withStatus;
   }
 
   async getTask(ref: TaskRef): Promise<TaskRecord | undefined> {
@@ -112,12 +130,21 @@ export class LocalMetadataProvider implements MetadataProvider {
 
   async updateTags(flowName: string, runId: string, change: { add: string[]; remove: string[] }): Promise<string[]> {
     const key = `${this.runKey(flowName, runId)}/${META}/run.json`;
-    return this.withLock(`${this.runKey(flowName, runId)}/${META}/tags.lock`, () => {
+    return this.withLock(`${this.runKey(flowName, runId)}/${META}/run.lock`, () => {
       const run = this.read<RunRecord>(key);
       if (!run) throw new PathspecError(`Run ${flowName}/${runId} does not exist.`, { hint: 'check the run id with `flowkit status`' });
       const tags = applyTagChange(run, change);
       this.write(key, { ...run, tags });
       return tags;
+    });
+  }
+
+  async finishRun(flowName: string, runId: string, status: 'succeeded' | 'failed'): Promise<void> {
+    const key = `${this.runKey(flowName, runId)}/${META}/run.json`;
+    await this.withLock(`${this.runKey(flowName, runId)}/${META}/run.lock`, () => {
+      const run = this.read<RunRecord>(key);
+      if (!run) throw new PathspecError(`Run ${flowName}/${runId} does not exist.`, { hint: 'check the run id with `flowkit status`' });
+      this.write(key, { ...run, status, finishedAt: Date.now() });
     });
   }
 

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   FlowDataStore,
   FlowKitError,
   Settings,
@@ -59,6 +60,8 @@ export interface RunResult {
 export async function runFlow(request: RunRequest): Promise<RunResult> {
   const { graph, metadata, console } = request;
   const launchPlan = planLaunches(request);
+  const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
+  await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
   // A missing bucket or bad credentials fail here, before a run is recorded or a task starts.
   await request.storage.check?.();
@@ -87,6 +90,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     if (attempt === undefined) throw new FlowKitError(`Run ${graph.flowName}/${originRunId} never stored its parameters, so it cannot be resumed.`, { hint: 'start a new run' });
     await store.cloneAttempt(origin, attempt, parameterTask, 0);
   }
+  if (metadata.registerArtifacts) await metadata.registerArtifacts(parameterTask, 0, (await store.readAttempt(parameterTask, 0)).artifacts);
 
   const scheduler = new Scheduler({
     graph,
@@ -96,6 +100,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     metadata,
     console,
     maxWorkers: request.maxWorkers,
+    heartbeatSeconds,
     taskArgs: {
       maxNumSplits: request.maxNumSplits,
       datastore: request.datastoreName,
@@ -121,6 +126,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   });
   request.onRunStarted?.(run.runId, scheduler);
   const succeeded = await scheduler.execute();
+  await metadata.finishRun(graph.flowName, run.runId, succeeded ? 'succeeded' : 'failed');
   if (succeeded) console.info('Done!');
   return { runId: run.runId, succeeded, failure: scheduler.failure };
 }
@@ -144,4 +150,12 @@ function planLaunches(request: RunRequest): (stepName: string) => LaunchPlan {
     });
   }
   return (stepName) => (plans.get(stepName) as () => LaunchPlan)();
+}
+
+function positiveSetting(config: Config, name: string, fallback: number): number {
+  const text = config.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) throw new ConfigError(`${name} must be a positive number of seconds, got ${JSON.stringify(text)}.`, { hint: `e.g. ${name}=${fallback}` });
+  return value;
 }

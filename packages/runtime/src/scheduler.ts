@@ -39,6 +39,8 @@ export interface SchedulerContext {
   metadata: MetadataProvider;
   console: RunConsole;
   maxWorkers: number;
+  /** Seconds between heartbeats to a metadata provider that tracks liveness. */
+  heartbeatSeconds: number;
   /** Task arguments every task of the run shares. */
   taskArgs: Pick<TaskArgs, 'maxNumSplits' | 'datastore' | 'datastoreRoot' | 'metadata' | 'localRoot' | 'originRunId' | 'withSpecs'>;
   /** How to launch a step's tasks (decorators applied). */
@@ -82,6 +84,7 @@ export class Scheduler {
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
   async execute(): Promise<boolean> {
     this.queue.push({ stepName: 'start', inputPaths: ['_parameters/0'], frames: [] });
+    const heartbeat = this.startHeartbeat();
     try {
       while (!this.finished && (this.failed === undefined || this.running.size > 0)) {
         while (this.failed === undefined && this.queue.length > 0 && this.running.size < this.context.maxWorkers) {
@@ -93,6 +96,7 @@ export class Scheduler {
         this.changed = false;
       }
     } finally {
+      clearInterval(heartbeat);
       this.warm.close();
       rmSync(this.logDir, { recursive: true, force: true });
     }
@@ -115,6 +119,21 @@ export class Scheduler {
     this.notify();
   }
 
+  /** Tells a provider that tracks liveness that the run and its running tasks are alive (it fails them when this stops). */
+  private startHeartbeat(): NodeJS.Timeout | undefined {
+    const { metadata, graph, runId, console } = this.context;
+    if (!metadata.heartbeat) return undefined;
+    const beat = metadata.heartbeat.bind(metadata);
+    let pending = false;
+    return setInterval(() => {
+      if (pending) return;
+      pending = true;
+      beat(graph.flowName, runId, [...this.running].map((r) => r.ref))
+        .catch((error: unknown) => console.error(`Heartbeat to metadata provider '${metadata.name}' failed: ${(error as Error).message}`))
+        .finally(() => (pending = false));
+    }, this.context.heartbeatSeconds * 1000);
+  }
+
   private notify(): void {
     this.changed = true;
     this.wake();
@@ -131,6 +150,7 @@ export class Scheduler {
     const ref: TaskRef = { flowName: graph.flowName, runId, stepName: task.stepName, taskId: record.taskId };
     await metadata.startAttempt(ref, 0);
     await store.cloneAttempt(origin.ref, origin.attempt, ref, 0);
+    if (metadata.registerArtifacts) await metadata.registerArtifacts(ref, 0, (await store.readAttempt(ref, 0)).artifacts);
     await metadata.finishAttempt(ref, 0, { status: 'succeeded' });
     this.context.console.taskInfo(`${runId}/${task.stepName}/${ref.taskId}`, `Cloned the finished task ${originPath}.`);
     await this.advance(task, ref, 0);

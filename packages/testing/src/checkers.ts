@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Run, Step, configureClient, namespace } from '@flowkit/client';
-import { artifactToJson } from '@flowkit/core';
+import { Settings, artifactToJson } from '@flowkit/core';
 import type { Checker } from './template';
 
 const run = promisify(execFile);
@@ -80,7 +80,8 @@ export function clientChecker(location: RunLocation, datastoreRoot: string): Che
   // The context picks the datastore; a remote one takes its root from the environment (FLOWKIT_DATASTORE_SYSROOT_S3).
   const datastore = location.env.FLOWKIT_DEFAULT_DATASTORE ?? 'local';
   const open = () => {
-    configureClient({ flowDir: location.dir, datastore, datastoreRoot: datastore === 'local' ? datastoreRoot : undefined });
+    // The context's metadata provider (service contexts set it in their environment, which this process does not share).
+    configureClient({ flowDir: location.dir, datastore, datastoreRoot: datastore === 'local' ? datastoreRoot : undefined, metadata: location.env[Settings.defaultMetadata] });
     namespace(null);
   };
   return {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   ArtifactError,
   FlowDataStore,
@@ -48,11 +49,13 @@ const ITEM_SAVE_CONCURRENCY = 16;
 export async function executeTask(spec: TaskSpec, context: TaskContext): Promise<void> {
   const ref: TaskRef = { flowName: context.graph.flowName, runId: spec.runId, stepName: spec.stepName, taskId: spec.taskId };
   await context.metadata.startAttempt(ref, spec.attempt);
+  await context.metadata.registerMetadata?.(ref, spec.attempt, { host: hostname(), pid: String(process.pid) });
   try {
     const data = await runStep(spec, context);
     await context.store.writeAttemptData(ref, spec.attempt, data);
     faultPoint('crash-before-done', spec.stepName);
     await context.store.markDone(ref, spec.attempt);
+    await context.metadata.registerArtifacts?.(ref, spec.attempt, data.artifacts);
     await context.metadata.finishAttempt(ref, spec.attempt, { status: 'succeeded' });
   } catch (error) {
     await context.metadata.finishAttempt(ref, spec.attempt, { status: 'failed', error: oneLine(error) });

@@ -1,0 +1,79 @@
+import { ConfigError, Settings, loadConfig, type CliExtension } from '@flowkit/core';
+
+/** The part of yargs this extension uses; the plugin does not depend on the CLI's yargs. */
+interface CommandLine {
+  command(command: string, description: string, builder: (cli: CommandLine) => CommandLine, handler?: (args: Record<string, unknown>) => Promise<void>): CommandLine;
+  option(name: string, options: Record<string, unknown>): CommandLine;
+  demandCommand(count: number, message: string): CommandLine;
+}
+
+function startOptions(args: Record<string, unknown>) {
+  const config = loadConfig();
+  const databaseUrl = (args['database-url'] as string | undefined) ?? config.get(Settings.serviceDatabaseUrl);
+  if (!databaseUrl) {
+    throw new ConfigError('The metadata service needs a PostgreSQL database.', { hint: `pass --database-url postgres://user:password@host:5432/db, or set ${Settings.serviceDatabaseUrl}` });
+  }
+  const port = args.port as number;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port takes a port number from 0 to 65535, got ${JSON.stringify(port)}.`, { hint: 'e.g. --port 8080' });
+  const heartbeatTimeoutSeconds = args['heartbeat-timeout'] as number;
+  if (!(heartbeatTimeoutSeconds > 0)) throw new ConfigError(`--heartbeat-timeout takes a positive number of seconds, got ${JSON.stringify(heartbeatTimeoutSeconds)}.`, { hint: 'e.g. --heartbeat-timeout 60' });
+  return {
+    databaseUrl,
+    port,
+    host: args.host as string,
+    authToken: (args['auth-token'] as string | undefined) ?? config.get(Settings.serviceAuthKey),
+    heartbeatTimeoutSeconds,
+  };
+}
+
+/** `flowkit metadata-service start`: serves until SIGTERM or Ctrl-C, then finishes the requests in flight and stops. */
+async function start(args: Record<string, unknown>): Promise<void> {
+  const options = startOptions(args);
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} metadata-service: ${line}\n`);
+  // Listening for signals before the service starts: a stop that arrives while it starts is not lost.
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log('shutting down');
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // Loaded only here: PostgreSQL's driver is for the service, not for every `flowkit` start or task process.
+    const { startService } = require('./server') as typeof import('./server');
+    const service = await startService({ ...options, log });
+    await stopped;
+    await service.close();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const metadataServiceCli: CliExtension = {
+  name: 'metadata-service',
+  register(cli) {
+    (cli as CommandLine).command(
+      'metadata-service',
+      'Run the shared metadata service (HTTP on PostgreSQL) that `--metadata service` talks to',
+      (sub) =>
+        sub
+          .command(
+            'start',
+            'Migrate the schema, then serve until SIGTERM or Ctrl-C',
+            (options) =>
+              options
+                .option('database-url', { type: 'string', describe: `PostgreSQL URL (default: ${Settings.serviceDatabaseUrl})` })
+                .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0: any free port)' })
+                .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on; beyond loopback a token is required' })
+                .option('auth-token', { type: 'string', describe: `Bearer token clients must send (default: ${Settings.serviceAuthKey})` })
+                .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without heartbeat before a run or task is marked failed' }),
+            start,
+          )
+          .demandCommand(1, 'Name a subcommand: flowkit metadata-service start'),
+    );
+  },
+};
