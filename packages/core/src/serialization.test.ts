@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { chunksOf, decodeBlob, encodeBlob, parsePathspec, PathspecError, sha256, typedArraySerializer, validateId, v8Serializer, type Bytes } from './index';
+import { artifactToJson, chunksOf, decodeBlob, encodeBlob, parsePathspec, PathspecError, sha256, typedArraySerializer, validateId, v8Serializer, type Bytes } from './index';
 
 const joined = (bytes: Bytes) => Buffer.concat(chunksOf(bytes));
 
@@ -66,5 +66,12 @@ describe('typed-array serializer', () => {
     expect(Array.from(typedArraySerializer.deserialize(padded) as Float64Array)).toEqual([1, 2, 3]);
     expect(typedArraySerializer.canSerialize([1, 2])).toBe(false);
     expect(typedArraySerializer.canSerialize(new DataView(new ArrayBuffer(8)))).toBe(false);
+  });
+});
+
+describe('artifactToJson', () => {
+  test('a Buffer or typed array is an array of numbers at the root and inside values alike', () => {
+    expect(JSON.parse(artifactToJson(Buffer.from('hi')))).toEqual([104, 105]);
+    expect(JSON.parse(artifactToJson({ b: Buffer.from('hi'), m: new Map([['k', 1n]]) }))).toEqual({ b: [104, 105], m: { k: '1' } });
   });
 });

@@ -103,8 +103,8 @@ export function artifactToJson(value: unknown, space?: number): string {
   return JSON.stringify(
     value,
     function replacer(this: unknown, key: string, serialized: unknown) {
-      // The raw value, before toJSON (Buffer's would give { type, data }).
-      const raw = key === '' ? serialized : (this as Record<string, unknown>)[key];
+      // The raw value, before toJSON (Buffer's would give { type, data }); the root sits under '' in its holder.
+      const raw = (this as Record<string, unknown>)[key];
       if (typeof raw === 'bigint') return raw.toString();
       if (raw instanceof Map) return Object.fromEntries(raw);
       if (raw instanceof Set) return [...raw];

@@ -16,6 +16,8 @@ export abstract class FlowTest {
   runArgs: string[] = [];
   /** Extra environment of the run. */
   env: Record<string, string> = {};
+  /** Files written into the run's working directory before it starts. */
+  files: Record<string, string> = {};
   /** The run must fail (a step throws ResumeFromHere), then `flowkit resume` must finish it; the checks see the resumed run. */
   resume = false;
   /** The step `resume` starts from; by default the one that failed. */

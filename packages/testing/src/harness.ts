@@ -67,6 +67,7 @@ export async function runCombination(combo: Combination, options: { workDir: str
   writeFileSync(flowFile, generateFlow(combo.graph, combo.template, assignBodies(combo.graph, combo.template) as Map<string, never>));
   const test = new ((require(join(__dirname, 'templates', combo.template.name)) as { default: TemplateClass }).default)() as FlowTest;
   const env = { FLOWKIT_USER: 'conformance', FLOWKIT_DATASTORE_SYSROOT_LOCAL: options.datastoreRoot, ...combo.context.env, ...test.env };
+  for (const [name, content] of Object.entries(test.files)) writeFileSync(join(dir, name), content);
   const runIdFile = join(dir, 'run-id');
   const flowkit = async (command: 'run' | 'resume', args: string[] = []): Promise<{ code: number; output: string } | undefined> => {
     try {
