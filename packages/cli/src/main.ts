@@ -1,9 +1,9 @@
 import yargs, { type Argv } from 'yargs';
-import { FlowKitError, formatError, loadConfig, type Config } from '@flowkit/core';
+import { FlowKitError, formatError, loadConfig, registry, type Config } from '@flowkit/core';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
-import { prepareFlow, type PreparedFlow } from './flow';
+import { loadPlugins, prepareFlow, type PreparedFlow } from './flow';
 import { UsageError, readOptions } from './usage';
 import { VERSION } from './version';
 
@@ -16,6 +16,8 @@ export async function cliMain(argv: string[]): Promise<number> {
   try {
     const config = loadConfig();
     const flow = FLOW_LOADING_COMMANDS.has(argv[0] ?? '') && argv[1] && !argv[1].startsWith('-') ? await prepareFlow(argv[1], config) : undefined;
+    // Plugins may add commands (`metadata-service start`), so they load before the command line is parsed.
+    if (!flow) loadPlugins(process.cwd(), config);
     let exitCode = 0;
     const done = (code: number) => {
       exitCode = code;
@@ -50,7 +52,9 @@ function readArgs(args: Record<string, unknown>): ReadOptions & { include?: stri
 }
 
 function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined, done: (code: number) => void): Argv {
-  return yargs(argv)
+  const cli = yargs(argv);
+  for (const extension of registry.cliExtensions()) extension.register(cli);
+  return cli
     .scriptName('flowkit')
     .usage('$0 <command> <flow file> [options]\n\nRun and inspect FlowKit flows.')
     .command(
