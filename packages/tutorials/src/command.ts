@@ -70,7 +70,7 @@ function formatReport(report: PullReport): string {
     kept.push(...files.filter((f) => f.action === 'kept').map((f) => f.path));
   }
   const shared = report.shared.map((f) => `${f.path} ${f.action}`).join(', ');
-  lines.push(`  shared: ${shared} (movies.csv: ${report.movies.rows} movies from ${report.movies.source})`);
+  lines.push(`  shared: ${shared}; movies.csv holds ${report.movies.rows} movies from ${report.movies.source}`);
   kept.push(...report.shared.filter((f) => f.action === 'kept').map((f) => f.path));
   if (report.createdDatastore) lines.push(`  ${TARGET_DIR}/.flowkit/ created: every episode records its runs there, so later episodes read earlier ones`);
   if (kept.length > 0) lines.push(`Kept ${kept.length} file${kept.length === 1 ? '' : 's'} you changed: ${kept.join(', ')} (--force overwrites them)`);
