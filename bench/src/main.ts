@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchS3 } from './s3';
 import { benchMetadataService } from './metadataService';
 
 const ROOT = join(__dirname, '..', '..');
@@ -119,6 +120,19 @@ async function main(): Promise<void> {
     raw: { storedSeconds: stored.seconds, baselineSeconds: local.seconds, cpSeconds: cp.seconds },
   });
   rmSync(source, { force: true });
+
+  const s3 = await benchS3(Number(process.env.BENCH_S3_MB ?? 1024));
+  const rate = (seconds: number) => s3.megabytes / seconds;
+  const putShare = s3.sdk.putSeconds / s3.flowkit.putSeconds;
+  const getShare = s3.sdk.getSeconds / s3.flowkit.getSeconds;
+  add({
+    benchmark: `7. S3 (s3rver): ${s3.megabytes} MB as ${s3.small} small + 1 large artifact, put then get`,
+    result: `put ${rate(s3.flowkit.putSeconds).toFixed(0)} MB/s, get ${rate(s3.flowkit.getSeconds).toFixed(0)} MB/s`,
+    vsFloor: `put ${(putShare * 100).toFixed(0)}%, get ${(getShare * 100).toFixed(0)}% of the SDK (${rate(s3.sdk.putSeconds).toFixed(0)}/${rate(s3.sdk.getSeconds).toFixed(0)} MB/s)`,
+    target: '>= 90% of the raw SDK',
+    met: putShare >= 0.9 && getShare >= 0.9,
+    raw: { ...s3.flowkit, sdkPutSeconds: s3.sdk.putSeconds, sdkGetSeconds: s3.sdk.getSeconds },
+  });
 
   const original = await timed(process.execPath, [FLOWKIT, 'run', join(FLOWS, 'fanout.ts'), '--width', '1000', '--max-num-splits', '1000', '--quiet'], { FAIL_JOIN: '1' });
   const resumed = await flowkit(['resume', join(FLOWS, 'fanout.ts')]);

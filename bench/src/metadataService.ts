@@ -64,7 +64,7 @@ export async function benchMetadataService() {
     const filteredP99 = percentile(filtered, 99);
     return [
       {
-        benchmark: `7. metadata service: register ${TASKS / 1000}k tasks (create+start+finish, ${IN_FLIGHT} in flight)`,
+        benchmark: `8. metadata service: register ${TASKS / 1000}k tasks (create+start+finish, ${IN_FLIGHT} in flight)`,
         result: `${writeRate.toFixed(0)} req/s, p99 ${writeP99.toFixed(1)} ms`,
         vsFloor: '-',
         target: '>= 1000 req/s, p99 <= 100 ms',
@@ -72,7 +72,7 @@ export async function benchMetadataService() {
         raw: { requests: writes.length, seconds: writeSeconds, p50Ms: percentile(writes, 50), p99Ms: writeP99 },
       },
       {
-        benchmark: `7. metadata service: list ${TASKS / 1000}k tasks (pages of 1000), and status=failed (${TASKS / 10})`,
+        benchmark: `8. metadata service: list ${TASKS / 1000}k tasks (pages of 1000), and status=failed (${TASKS / 10})`,
         result: `${((pages.length + filtered.length) / listSeconds).toFixed(0)} req/s, p99 ${pageP99.toFixed(0)} ms/page, filtered p99 ${filteredP99.toFixed(0)} ms`,
         vsFloor: '-',
         target: 'p99 <= 150 ms per page of 1000',

@@ -3,7 +3,9 @@ export type { ForeachFrame, Inputs, MergeOptions, NextOptions, StepNames, TaskBi
 export { step, makeStepDecorator, makeFlowDecorator, isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
 export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue, parameterEnvName } from './parameter';
-export type { ParameterContext, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
+export type { IncludeEncoding, ParameterContext, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
+export { IncludeFile, readIncludedFiles } from './includeFile';
+export type { IncludeFileOptions } from './includeFile';
 export { current, bindCurrent } from './current';
 export type { CurrentTask } from './current';
 export {
@@ -45,15 +47,18 @@ export type {
   StepDecorator,
   TaskCommand,
   TaskHookContext,
+  UrlReader,
 } from './plugins';
 export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson, chunksOf, byteLength } from './serialization';
 export type { Bytes, Serializer } from './serialization';
-export { FlowDataStore, MAX_ATTEMPTS, describeType } from './store';
+export { FlowDataStore, MAX_ATTEMPTS, describeType, isBlobKey } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
-export { validateId, validateTags, parsePathspec } from './pathspec';
+export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { Pathspec, PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } from './config';
 export { mapLimit } from './concurrency';
+export { SyncWorker, defineSyncHandler } from './syncWorker';
+export type { SyncHandlerFactory } from './syncWorker';
 export { sourceMappedStack } from './stackTrace';
 export { main } from './main';
 export { retry, timeout, resources, environment, catchError, globalEnvironment, builtinsPlugin, describeException } from './builtins';

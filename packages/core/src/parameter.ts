@@ -27,7 +27,12 @@ export interface ParameterDefinition {
   default?: unknown;
   required: boolean;
   type: ParameterType;
+  /** Set by IncludeFile: the value given is a path or URL, and the run stores the file's content. */
+  include?: { encoding: IncludeEncoding };
 }
+
+/** How an included file reads in steps: text (utf-8) or raw bytes (a Buffer). */
+export type IncludeEncoding = 'utf-8' | 'binary';
 
 const PARAMETER = Symbol.for('flowkit.parameter');
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;

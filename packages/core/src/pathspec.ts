@@ -23,6 +23,18 @@ export function validateId(kind: PathspecKind, value: string): string {
   return value;
 }
 
+/**
+ * Checks a datastore key: `/`-separated, relative, without empty, `.` or `..` segments, NUL or
+ * backslashes, so no key can name something outside the datastore's root on any backend.
+ */
+export function validateStorageKey(key: string, root: string): string {
+  const segments = typeof key === 'string' ? key.split('/') : [''];
+  if (key.includes('\0') || key.includes('\\') || key.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new PathspecError(`Refusing datastore key ${JSON.stringify(key)}: it is not a plain relative path inside ${root}.`);
+  }
+  return key;
+}
+
 /** Checks user tags from outside (CLI, client): 1 to 512 characters of text each. */
 export function validateTags(tags: string[]): string[] {
   for (const tag of tags) {

@@ -24,6 +24,11 @@ export interface DataStore {
   exists(key: string): Promise<boolean>;
   /** Names directly under `prefix/` (files and folders), without the prefix. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Fails with a clear DataStoreError when the root cannot be used (a missing bucket, bad credentials);
+   * `flowkit run` calls it before any task starts. Backends that fail clearly on first use may omit it.
+   */
+  check?(): Promise<void>;
 }
 
 export interface DataStoreFactory {
@@ -31,6 +36,13 @@ export interface DataStoreFactory {
   /** The root when none is configured; `flowDir` is the flow file's directory. */
   defaultRoot(config: Config, flowDir: string): string;
   create(root: string, config: Config): DataStore;
+}
+
+/** Reads the file behind a URL of one scheme (`s3://...`), for IncludeFile. */
+export interface UrlReader {
+  /** The URL scheme without `://`, e.g. `s3`. */
+  readonly scheme: string;
+  read(url: string, config: Config): Promise<Buffer>;
 }
 
 /** The record of runs, tasks and attempts; ids are allocated here. */
@@ -178,6 +190,7 @@ const Tokens = {
   sidecar: Symbol.for('flowkit.Sidecar'),
   serializer: Symbol.for('flowkit.Serializer'),
   cli: Symbol.for('flowkit.CliExtension'),
+  urlReader: Symbol.for('flowkit.UrlReader'),
 } as const;
 
 /**
@@ -230,6 +243,10 @@ export class PluginRegistry {
     return this.add(Tokens.cli, extension);
   }
 
+  addUrlReader(reader: UrlReader): this {
+    return this.add(Tokens.urlReader, reader);
+  }
+
   dataStore(name: string): DataStoreFactory {
     return this.named(Tokens.dataStore, name, 'datastore', '--datastore');
   }
@@ -244,6 +261,10 @@ export class PluginRegistry {
 
   flowDecorator(name: string): FlowDecorator {
     return this.named(Tokens.flowDecorator, name, 'flow decorator', 'the class decorator');
+  }
+
+  urlReader(scheme: string): UrlReader {
+    return this.named(Tokens.urlReader, scheme, 'URL scheme', 'IncludeFile', (r) => r.scheme);
   }
 
   hasStepDecorator(name: string): boolean {
@@ -271,11 +292,11 @@ export class PluginRegistry {
     return this.container.isRegistered(token) ? this.container.resolveAll<T>(token) : [];
   }
 
-  private named<T extends { name: string }>(token: symbol, name: string, what: string, where: string): T {
+  private named<T>(token: symbol, name: string, what: string, where: string, nameOf = (c: T) => (c as { name: string }).name): T {
     const candidates = this.all<T>(token);
-    const found = candidates.filter((c) => c.name === name).pop();
+    const found = candidates.filter((c) => nameOf(c) === name).pop();
     if (!found) {
-      const known = candidates.map((c) => c.name).join(', ') || 'none';
+      const known = candidates.map(nameOf).join(', ') || 'none';
       throw new PluginError(`Unknown ${what} '${name}' (${where}).`, {
         hint: `known: ${known}; install the plugin package that provides it`,
       });

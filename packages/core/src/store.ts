@@ -40,6 +40,13 @@ export type LogStream = 'stdout' | 'stderr';
 
 const SAVE_CONCURRENCY = 16;
 
+const BLOB_KEY = /^[A-Za-z_][A-Za-z0-9_]*\/data\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+
+/** True for a content-addressed blob's key: its bytes never change, so a backend may cache them anywhere. */
+export function isBlobKey(key: string): boolean {
+  return BLOB_KEY.test(key);
+}
+
 /** The type name recorded with an artifact. */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writevSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { DataStoreError, PathspecError, chunksOf, type Bytes, type DataStore } from '@flowkit/core';
+import { join, resolve } from 'node:path';
+import { DataStoreError, chunksOf, validateStorageKey, type Bytes, type DataStore } from '@flowkit/core';
 
 const TEMP_SUFFIX = '.tmp';
 /** Chunks per writev call (IOV_MAX is 1024 on Linux). */
@@ -95,14 +95,7 @@ export class LocalDataStore implements DataStore {
 
   /** The file behind a key; refuses keys that are malformed or would leave the root. */
   path(key: string): string {
-    const segments = key.split('/');
-    const bad = key.includes('\0') || key.includes('\\') || isAbsolute(key) || segments.some((s) => s === '' || s === '.' || s === '..');
-    const path = join(this.root, ...segments);
-    const inside = relative(this.root, path);
-    if (bad || inside.startsWith('..') || isAbsolute(inside)) {
-      throw new PathspecError(`Refusing datastore key ${JSON.stringify(key)}: it is not a plain relative path inside ${this.root}.`);
-    }
-    return path;
+    return join(this.root, ...validateStorageKey(key, this.root).split('/'));
   }
 
   private writeAtomically(key: string, path: string, write: (temp: string) => void): void {

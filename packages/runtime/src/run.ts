@@ -12,6 +12,8 @@ import {
   type LaunchPlan,
   type MetadataProvider,
   flowDecoratorsOf,
+  parametersOf,
+  readIncludedFiles,
 } from '@flowkit/core';
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
@@ -23,7 +25,7 @@ export interface RunRequest {
   graph: FlowGraph;
   codePackage: CodePackage;
   flowClass: new () => FlowSpec;
-  /** Parameter values by field name. */
+  /** Parameter values by field name (for an IncludeFile, its path or URL). */
   parameters: Map<string, unknown>;
   storage: DataStore;
   datastoreName: string;
@@ -61,8 +63,12 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
   await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
+  // A missing bucket or bad credentials fail here, before a run is recorded or a task starts.
+  await request.storage.check?.();
 
   const originRunId = request.resume && (await originRun(metadata, graph.flowName, request.resume.originRunId, request.user));
+  // Files are read before the run is recorded: a missing one leaves nothing behind.
+  const parameters = originRunId === undefined ? await readIncludedFiles(parametersOf(new request.flowClass()), request.parameters, request.config, request.cwd) : request.parameters;
   const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
   const run = await metadata.newRun(graph.flowName, {
     user: request.user,
@@ -75,7 +81,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
 
   const parameterTask = await metadata.newTask({ flowName: graph.flowName, runId: run.runId, stepName: '_parameters', taskId: '0' });
   if (originRunId === undefined) {
-    const refs = await store.saveArtifacts(request.parameters);
+    const refs = await store.saveArtifacts(parameters);
     await store.commitAttempt(parameterTask, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
   } else {
     // A resumed run keeps the origin's parameters.

@@ -209,8 +209,9 @@ export class Scheduler {
     const { launched, ref, attempt } = entry;
     const base = join(this.logDir, `${ref.stepName}.${ref.taskId}.${attempt}`);
     let timedOut = false;
+    // The fallback attempt runs no user code, so the step's timeout is not its to keep.
     const timer =
-      plan.timeoutSeconds === undefined
+      plan.timeoutSeconds === undefined || attempt >= plan.userAttempts
         ? undefined
         : setTimeout(() => {
             timedOut = true;

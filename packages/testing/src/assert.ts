@@ -4,21 +4,8 @@ import { current } from '@flowkit/core';
 
 /** Assertions usable inside generated flows' steps and in checkResults. */
 export function assertEquals(expected: unknown, actual: unknown, what = 'value'): void {
-  if (!isDeepStrictEqual(expected, actual) && !equalAcrossRealms(expected, actual)) {
+  if (!isDeepStrictEqual(expected, actual) && !isDeepStrictEqual(sameRealm(expected), sameRealm(actual))) {
     throw new Error(`${what}: expected ${inspect(expected, { depth: 4 })}, got ${inspect(actual, { depth: 4 })}`);
-  }
-}
-
-/**
- * Under jest an artifact read back is built in Node's own realm, while a value made by checker code lives in
- * jest's VM realm: same data, another Array.prototype, so deep equality fails. One v8 round trip puts both in
- * one realm; values that cannot be serialized are not artifacts and stay unequal.
- */
-function equalAcrossRealms(expected: unknown, actual: unknown): boolean {
-  try {
-    return Object.prototype.toString.call(expected) === Object.prototype.toString.call(actual) && isDeepStrictEqual(deserialize(serialize(expected)), deserialize(serialize(actual)));
-  } catch {
-    return false;
   }
 }
 
@@ -42,4 +29,16 @@ export class ResumeFromHere extends Error {}
 /** True in a run started by `flowkit resume`. */
 export function isResumed(): boolean {
   return current.originRunId !== undefined;
+}
+
+/**
+ * A copy made by v8 itself, so values from different realms compare alike: under jest, an array the client
+ * deserialized and an array the test built have different Array prototypes.
+ */
+function sameRealm(value: unknown): unknown {
+  try {
+    return deserialize(serialize(value));
+  } catch {
+    return value;
+  }
 }

@@ -77,9 +77,11 @@ export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
 
 /** Reads results from code, through @flowkit/client. */
 export function clientChecker(location: RunLocation, datastoreRoot: string): Checker {
+  // The context picks the datastore; a remote one takes its root from the environment (FLOWKIT_DATASTORE_SYSROOT_S3).
+  const datastore = location.env.FLOWKIT_DEFAULT_DATASTORE ?? 'local';
   const open = () => {
     // The context's metadata provider (service contexts set it in their environment, which this process does not share).
-    configureClient({ flowDir: location.dir, datastoreRoot, metadata: location.env[Settings.defaultMetadata] });
+    configureClient({ flowDir: location.dir, datastore, datastoreRoot: datastore === 'local' ? datastoreRoot : undefined, metadata: location.env[Settings.defaultMetadata] });
     namespace(null);
   };
   return {

@@ -5,4 +5,5 @@ export { assertEquals, assertTrue, assertThrows, isResumed, ResumeFromHere } fro
 export { combinations, runCombination, runHarness, loadContexts, templateNames } from './harness';
 export type { Combination, Context } from './harness';
 export { loadGraphs, qualifiers } from './graphs';
+export { flowClassName } from './generate';
 export type { GraphSpec, StepSpec } from './graphs';

@@ -61,7 +61,7 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
 
 function describeParameter(definition: ParameterDefinition): string {
   const shown = typeof definition.default === 'function' ? '(computed)' : JSON.stringify(definition.default);
-  const parts = [definition.help ?? '', `[${definition.type}]`];
+  const parts = [definition.help ?? '', definition.include ? '[file or URL, stored as an artifact]' : `[${definition.type}]`];
   if (definition.required) parts.push('[required]');
   else if (definition.default !== undefined) parts.push(`[default: ${shown}]`);
   return parts.filter(Boolean).join(' ');

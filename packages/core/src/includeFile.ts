@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Config } from './config';
+import { ParameterError } from './errors';
+import { Parameter, type IncludeEncoding, type ParameterDefinition } from './parameter';
+import { registry } from './plugins';
+
+export interface IncludeFileOptions {
+  /** Shown in `flowkit run --help`. */
+  help?: string;
+  /** The path (relative to the working directory) or URL (`s3://...`) read when none is given. */
+  default?: string;
+  /** Refuse to start the run when no file is given. */
+  required?: boolean;
+  /** `utf-8` (default): the field is a string; `binary`: a Buffer. */
+  encoding?: IncludeEncoding;
+}
+
+/**
+ * Declares a file the run reads at its start and stores as an artifact, so the run stays reproducible
+ * when the file changes later: `data = IncludeFile('data', { default: 'movies.csv' })`, overridden with
+ * `--data other.csv` or `--data s3://bucket/movies.csv`. In steps the field is the file's content.
+ */
+export function IncludeFile(name: string, options: IncludeFileOptions & { encoding: 'binary' }): Buffer;
+export function IncludeFile(name: string, options?: IncludeFileOptions & { encoding?: 'utf-8' }): string;
+export function IncludeFile(name: string, options: IncludeFileOptions = {}): string | Buffer {
+  const definition = Parameter(name, { help: options.help, default: options.default, required: options.required, type: 'string' }) as unknown as ParameterDefinition;
+  definition.include = { encoding: options.encoding ?? 'utf-8' };
+  return definition as unknown as string;
+}
+
+const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * Replaces the value of every IncludeFile parameter (a path or URL) with the file's content. Local
+ * paths resolve from `cwd`; URLs go to the UrlReader plugin registered for their scheme.
+ */
+export async function readIncludedFiles(definitions: Map<string, ParameterDefinition>, values: Map<string, unknown>, config: Config, cwd: string): Promise<Map<string, unknown>> {
+  const result = new Map(values);
+  for (const [field, definition] of definitions) {
+    const source = values.get(field);
+    if (!definition.include || source === undefined) continue;
+    if (typeof source !== 'string' || source === '') {
+      throw new ParameterError(`IncludeFile '${definition.name}' takes a path or URL, got ${JSON.stringify(source)}.`, { hint: `pass --${definition.name} path/to/file` });
+    }
+    const bytes = await readSource(definition.name, source, config, cwd);
+    result.set(field, definition.include.encoding === 'binary' ? bytes : bytes.toString('utf8'));
+  }
+  return result;
+}
+
+async function readSource(name: string, source: string, config: Config, cwd: string): Promise<Buffer> {
+  const scheme = URL_PATTERN.exec(source)?.[1]?.toLowerCase();
+  if (scheme !== undefined) {
+    try {
+      return await registry.urlReader(scheme).read(source, config);
+    } catch (error) {
+      throw new ParameterError(`IncludeFile '${name}' cannot read ${source}: ${(error as Error).message}`, { hint: (error as { hint?: string }).hint ?? `check the URL, or pass --${name} with another file`, cause: error });
+    }
+  }
+  const path = resolve(cwd, source);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${(error as Error).message})`;
+    throw new ParameterError(`IncludeFile '${name}': ${path} ${why}.`, { hint: `pass --${name} with the path of a readable file (relative paths start from ${cwd})` });
+  }
+}
