@@ -59,7 +59,7 @@ export { Config, Settings, loadConfig, configHome, profilePath, resolveUser } fr
 export { mapLimit } from './concurrency';
 export { SyncWorker, defineSyncHandler } from './syncWorker';
 export type { SyncHandlerFactory } from './syncWorker';
-export { sourceMappedStack } from './stackTrace';
+export { mapStacksOfBundle, sourceMappedStack } from './stackTrace';
 export { main } from './main';
 export { retry, timeout, resources, environment, catchError, globalEnvironment, builtinsPlugin, describeException } from './builtins';
 export type { CaughtException } from './builtins';

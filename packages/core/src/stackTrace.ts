@@ -2,13 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 
+let bundleFile: string | undefined;
 let cached: { file: string; map: SourceMap } | null | undefined;
 
-/** The source map of the running bundle (`<bundle>.map`), read once, on the first error that needs it. */
+/** Makes sourceMappedStack rewrite frames of this flow bundle (its map is `<bundle>.map`). */
+export function mapStacksOfBundle(file: string): void {
+  bundleFile = file;
+  cached = undefined;
+}
+
+/** The source map of the running bundle, read once, on the first error that needs it. */
 function bundleMap(): { file: string; map: SourceMap } | null {
   if (cached !== undefined) return cached;
-  const file = require.main?.filename;
-  cached = file && existsSync(`${file}.map`) ? { file, map: new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) } : null;
+  cached = bundleFile && existsSync(`${bundleFile}.map`) ? { file: bundleFile, map: new SourceMap(JSON.parse(readFileSync(`${bundleFile}.map`, 'utf8'))) } : null;
   return cached;
 }
 

@@ -32,8 +32,9 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
     `const flowModule = require(${JSON.stringify(options.flowFile)});`,
     `const plugins = [${options.pluginModules.map((m) => `require(${JSON.stringify(m)}).plugin`).join(', ')}];`,
     `const graph = ${JSON.stringify(options.graph)};`,
-    `module.exports = { flowModule, plugins, graph };`,
-    `if (require.main === module) require(${JSON.stringify(taskEntry)}).runTaskProcess(flowModule, plugins, graph);`,
+    `const runTask = () => require(${JSON.stringify(taskEntry)}).runTaskProcess(flowModule, plugins, graph, __filename);`,
+    `module.exports = { flowModule, plugins, graph, runTask };`,
+    `if (require.main === module) runTask();`,
   ];
   let result;
   try {

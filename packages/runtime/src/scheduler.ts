@@ -72,12 +72,12 @@ export class Scheduler {
   private changed = false;
   private wake: () => void = () => undefined;
 
-  /** `node <bundle> warm`: the task arguments replace `warm` (or arrive on stdin for a warm process). */
+  /** `node bundleLoader.js <bundle> warm`: the task arguments replace `warm` (or arrive on stdin for a warm process). */
   private readonly taskCommand: TaskCommand;
   private readonly warm: WarmPool;
 
   constructor(private readonly context: SchedulerContext) {
-    this.taskCommand = { argv: [process.execPath, context.bundlePath, 'warm'], env: context.env, cwd: context.cwd };
+    this.taskCommand = { argv: [process.execPath, require.resolve('./bundleLoader'), context.bundlePath, 'warm'], env: context.env, cwd: context.cwd };
     this.warm = new WarmPool(this.taskCommand, Math.min(context.maxWorkers, WARM_PROCESSES));
   }
 

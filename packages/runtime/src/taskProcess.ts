@@ -3,6 +3,7 @@ import {
   FlowKitError,
   formatError,
   loadConfig,
+  mapStacksOfBundle,
   registry,
   resolveUser,
   type FlowGraph,
@@ -14,10 +15,11 @@ import { executeTask, type TaskSpec } from './task/executor';
 import { decodeTaskArgs } from './taskArgs';
 
 /**
- * The entry point of every task process (`node <bundle> step <name> ...`): one attempt of one task,
- * then exit 0 on success, 1 on failure with the error on stderr.
+ * The entry point of every task process (`node <bundle> step <name> ...`, or the same through
+ * bundleLoader): one attempt of one task, then exit 0 on success, 1 on failure with the error on stderr.
  */
-export function runTaskProcess(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph): void {
+export function runTaskProcess(flowModule: Record<string, unknown>, plugins: FlowKitPlugin[], graph: FlowGraph, bundleFile: string): void {
+  mapStacksOfBundle(bundleFile);
   runTask(flowModule, plugins, graph).then(
     () => exitWhenFlushed(0),
     (error: unknown) => {
