@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowkit, listFiles, project } from '../helpers/flowkit';
 
@@ -195,5 +195,27 @@ export default class SharedFlow extends FlowSpec {
     const blobs = listFiles(join(root, 'SharedFlow/data'));
     expect(blobs.filter((b) => b.endsWith(sha))).toHaveLength(1);
     expect(new Set(blobs).size).toBe(blobs.length);
+  });
+
+  test('tasks share a compiled code cache beside the bundle; a corrupt one is replaced, never trusted', async () => {
+    const { dir, root, env } = project({
+      'cached.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class CachedFlow extends FlowSpec {
+  @step start() { this.next(this.end); }
+  @step end() { console.log('ran from the bundle'); }
+}`,
+    });
+    expect((await flowkit(['run', 'cached.ts'], { cwd: dir, env })).code).toBe(0);
+    const code = join(root, '_code');
+    const caches = listFiles(code).filter((file) => file.endsWith('.js.cache'));
+    expect(caches).toHaveLength(1);
+    const cache = join(code, caches[0] as string);
+    expect(readFileSync(cache).length).toBeGreaterThan(10000);
+    writeFileSync(cache, 'not a V8 code cache');
+    const again = await flowkit(['run', 'cached.ts'], { cwd: dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('ran from the bundle');
+    expect(readFileSync(cache).length).toBeGreaterThan(10000);
   });
 });
