@@ -218,4 +218,27 @@ export default class CachedFlow extends FlowSpec {
     expect(again.stdout).toContain('ran from the bundle');
     expect(readFileSync(cache).length).toBeGreaterThan(10000);
   });
+
+  test('an unchanged flow reuses its bundle; editing a module the flow imports rebuilds it', async () => {
+    const { dir, root, env } = project({
+      'greeting.ts': `export const greeting = 'first';`,
+      'imports.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { greeting } from './greeting';
+export default class ImportsFlow extends FlowSpec {
+  @step start() { this.next(this.end); }
+  @step end() { console.log('greeting:', greeting); }
+}`,
+    });
+    const first = await flowkit(['run', 'imports.ts'], { cwd: dir, env });
+    expect(first.stdout).toContain('greeting: first');
+    expect((await flowkit(['run', 'imports.ts'], { cwd: dir, env })).stdout).toContain('greeting: first');
+    const bundles = () => listFiles(join(root, '_code')).filter((file) => file.endsWith('.js'));
+    expect(bundles()).toHaveLength(1);
+    writeFileSync(join(dir, 'greeting.ts'), `export const greeting = 'second';`);
+    const edited = await flowkit(['run', 'imports.ts'], { cwd: dir, env });
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain('greeting: second');
+    expect(bundles()).toHaveLength(2);
+  });
 });
