@@ -20,6 +20,9 @@ export interface LoadedCodePackage {
 
 const LOADING_FLAG = Symbol.for('flowkit.loadingFlowBundle');
 
+/** Files changed this recently before a build are not trusted to be in it as stamped. */
+const RECENT_EDIT_MS = 2000;
+
 /** What a bundle was built from: each source file's size and modification time. */
 interface BuildRecord {
   sha: string;
@@ -47,6 +50,7 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
     `module.exports = { flowModule, plugins, graph, runTask };`,
     `if (require.main === module) runTask();`,
   ];
+  const buildStarted = Date.now();
   let result;
   try {
     result = await build({
@@ -89,8 +93,12 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
     const stamp = fileStamp(resolve(input));
     if (stamp) record.inputs[resolve(input)] = stamp;
   }
-  mkdirSync(dirname(recordFile), { recursive: true });
-  writeAtomically(recordFile, JSON.stringify(record));
+  // A file saved while esbuild ran may be in the bundle as it was before: then the next run builds again.
+  // File times come from the kernel's coarse clock, hence the margin.
+  if (Object.values(record.inputs).every(([, mtimeMs]) => mtimeMs < buildStarted - RECENT_EDIT_MS)) {
+    mkdirSync(dirname(recordFile), { recursive: true });
+    writeAtomically(recordFile, JSON.stringify(record));
+  }
   return { path, sha };
 }
 
