@@ -15,9 +15,14 @@ export interface CliResult {
 
 /** Runs the real `flowkit` binary as a separate process. */
 export function flowkit(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  return runNode([FLOWKIT_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env });
+}
+
+/** Runs `node <args>` as the test user to its end, collecting its output. */
+export function runNode(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLOWKIT_BIN, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd,
       env: { ...process.env, FLOWKIT_USER: 'tester', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

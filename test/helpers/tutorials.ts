@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, flowkit, type CliResult } from './flowkit';
+import { REPO_ROOT, flowkit, runNode, type CliResult } from './flowkit';
 
 const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
@@ -18,19 +17,7 @@ export async function pulledTutorials(args: string[] = []): Promise<{ cwd: strin
  * node_modules of its own here, so NODE_PATH stands in for the `npm install` the README asks for.
  */
 export function tsxScript(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, FLOWKIT_USER: 'tester', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runNode([TSX_CLI, ...args], { cwd: options.cwd, env: { NODE_PATH: join(REPO_ROOT, 'node_modules'), ...options.env } });
 }
 
 export interface Movie {

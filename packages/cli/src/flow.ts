@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   FlowDefinitionError,
@@ -8,6 +8,7 @@ import {
   parametersOf,
   registry,
   usePlugins,
+  writeFileAtomically,
   type Config,
   type FlowGraph,
   type FlowSpec,
@@ -52,9 +53,7 @@ export async function checkedGraph(file: string, cacheDir: string): Promise<Flow
     result = JSON.parse(readFileSync(cached, 'utf8')) as typeof result;
   } else {
     result = (await graphPackage()).loadGraph(path);
-    mkdirSync(dirname(cached), { recursive: true });
-    writeFileSync(`${cached}.${process.pid}.tmp`, JSON.stringify(result));
-    renameSync(`${cached}.${process.pid}.tmp`, cached);
+    writeFileAtomically(cached, JSON.stringify(result));
   }
   if (result.issues.length > 0) throw new FlowLintError(result.issues, (await graphPackage()).formatIssue);
   return result.graph;

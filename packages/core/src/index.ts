@@ -60,6 +60,7 @@ export { mapLimit } from './concurrency';
 export { SyncWorker, defineSyncHandler } from './syncWorker';
 export type { SyncHandlerFactory } from './syncWorker';
 export { mapStacksOfBundle, sourceMappedStack } from './stackTrace';
+export { writeFileAtomically } from './files';
 export { main } from './main';
 export { retry, timeout, resources, environment, catchError, globalEnvironment, builtinsPlugin, describeException } from './builtins';
 export type { CaughtException } from './builtins';

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomically } from '@flowkit/core';
 
 /** An entry larger than this share of the cache is not kept: it would push out everything else. */
 const LARGEST_SHARE = 4;
@@ -42,13 +42,9 @@ export class BlobCache {
   write(id: string, data: Buffer): void {
     if (!this.enabled || data.length > this.maxBytes / LARGEST_SHARE) return;
     const path = this.path(id);
-    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(temp, data);
-      renameSync(temp, path);
+      writeFileAtomically(path, data);
     } catch {
-      rmSync(temp, { force: true });
       return;
     }
     this.estimate = (this.estimate ?? this.scan().reduce((sum, entry) => sum + entry.size, 0)) + data.length;

@@ -18,6 +18,8 @@ function runBundle(bundle: string): void {
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cachedData === undefined || script.cachedDataRejected) {
+    // Written by hand rather than with core's writeFileAtomically: this file loads only node's builtins,
+    // since the bundle brings its own copy of core.
     process.once('exit', () => {
       const temp = `${cacheFile}.${process.pid}.tmp`;
       try {

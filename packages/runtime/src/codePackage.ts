@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { FlowDefinitionError, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
+import { FlowDefinitionError, writeFileAtomically, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
 import { findFlowClass } from './flowClass';
 
 /** A flow compiled to one self-contained JavaScript file that runs any of its tasks. */
@@ -84,20 +84,18 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
   const sha = createHash('sha256').update(code.contents).digest('hex');
   const path = join(options.cacheDir, `${sha}.js`);
   if (!existsSync(path)) {
-    mkdirSync(options.cacheDir, { recursive: true });
-    writeAtomically(`${path}.map`, Buffer.from(map.contents));
-    writeAtomically(path, `${code.text}\n//# sourceMappingURL=${sha}.js.map\n`);
+    writeFileAtomically(`${path}.map`, map.contents);
+    writeFileAtomically(path, `${code.text}\n//# sourceMappingURL=${sha}.js.map\n`);
   }
   const record: BuildRecord = { sha, inputs: {} };
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const stamp = fileStamp(resolve(input));
-    if (stamp) record.inputs[resolve(input)] = stamp;
+  for (const file of Object.keys(result.metafile.inputs).map((input) => resolve(input))) {
+    const stamp = fileStamp(file);
+    if (stamp) record.inputs[file] = stamp;
   }
   // A file saved while esbuild ran may be in the bundle as it was before: then the next run builds again.
   // File times come from the kernel's coarse clock, hence the margin.
   if (Object.values(record.inputs).every(([, mtimeMs]) => mtimeMs < buildStarted - RECENT_EDIT_MS)) {
-    mkdirSync(dirname(recordFile), { recursive: true });
-    writeAtomically(recordFile, JSON.stringify(record));
+    writeFileAtomically(recordFile, JSON.stringify(record));
   }
   return { path, sha };
 }
@@ -129,11 +127,6 @@ function nodeModulesAbove(dir: string): string[] {
   }
 }
 
-function writeAtomically(path: string, data: Buffer | string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
 
 /** Loads a code package into this process (user module code runs; steps do not). */
 export function loadCodePackage(path: string, flowName: string): LoadedCodePackage {

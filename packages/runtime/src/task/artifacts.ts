@@ -58,27 +58,30 @@ export class ArtifactScope {
   /** Makes a Parameter field read as the run's value, refusing assignment. */
   bindParameter(field: string, name: string, ref: ArtifactRef, value: unknown): void {
     this.parameters.set(field, ref);
-    Object.defineProperty(this.flow, field, {
-      configurable: true,
-      enumerable: false,
-      get: () => value,
-      set: () => {
-        throw new ParameterError(`Parameter '${name}' is read-only in steps.`, { hint: `store a changed copy under another name, e.g. this.${field}Used = ...` });
-      },
-    });
+    this.defineReadOnly(field, value, () => new ParameterError(`Parameter '${name}' is read-only in steps.`, { hint: `store a changed copy under another name, e.g. this.${field}Used = ...` }));
   }
 
   /** Makes a class field read as its initial value, refusing assignment; stored as an artifact like the rest. */
   bindConstant(field: string, value: unknown): void {
     this.constants.set(field, value);
+    this.defineReadOnly(
+      field,
+      value,
+      () =>
+        new ArtifactError(`'${field}' is a constant of the flow (a class field with an initializer) and is read-only in steps.`, {
+          hint: `declare it without a value (declare ${field}: T) and assign it in a step, or store the new value under another name`,
+        }),
+    );
+  }
+
+  /** A field that reads as `value`; assigning it throws the refusal. Not enumerable: persist() stores it apart. */
+  private defineReadOnly(field: string, value: unknown, refusal: () => Error): void {
     Object.defineProperty(this.flow, field, {
       configurable: true,
       enumerable: false,
       get: () => value,
       set: () => {
-        throw new ArtifactError(`'${field}' is a constant of the flow (a class field with an initializer) and is read-only in steps.`, {
-          hint: `declare it without a value (declare ${field}: T) and assign it in a step, or store the new value under another name`,
-        });
+        throw refusal();
       },
     });
   }

@@ -1,0 +1,27 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomically } from './files';
+
+describe('writeFileAtomically', () => {
+  test('makes the directory, replaces a whole file, and leaves no temp file behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowkit-files-'));
+    const path = join(dir, 'a', 'b', 'record.json');
+    writeFileAtomically(path, 'first');
+    writeFileAtomically(path, Buffer.from('second'));
+    expect(readFileSync(path, 'utf8')).toBe('second');
+    expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['record.json']);
+  });
+
+  test('a write that cannot happen throws and leaves nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowkit-files-'));
+    writeFileSync(join(dir, 'occupied'), 'a file where a directory should be');
+    expect(() => writeFileAtomically(join(dir, 'occupied', 'record.json'), 'data')).toThrow(/ENOTDIR|EEXIST/);
+    // Renaming over a directory fails after the temp file was written: the directory stays, the temp file goes.
+    const directory = join(dir, 'directory');
+    writeFileAtomically(join(directory, 'inside'), 'x');
+    expect(() => writeFileAtomically(directory, 'data')).toThrow(/EISDIR/);
+    expect(readdirSync(dir).sort()).toEqual(['directory', 'occupied']);
+    expect(readdirSync(directory)).toEqual(['inside']);
+  });
+});
