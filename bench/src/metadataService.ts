@@ -7,6 +7,7 @@ import { mapLimit } from '@flowkit/core';
 import { ServiceMetadataProvider } from '@flowkit/metadata-service';
 import { startPostgres } from '../../test/helpers/postgres';
 import { startService } from '../../test/helpers/service';
+import type { Row } from './stats';
 
 const TASKS = Number(process.env.BENCH_SERVICE_TASKS ?? 10_000);
 const IN_FLIGHT = 32;
@@ -24,7 +25,7 @@ async function timedMs<T>(latencies: number[], call: () => Promise<T>): Promise<
   return result;
 }
 
-export async function benchMetadataService() {
+export async function benchMetadataService(): Promise<Row[]> {
   const postgres = await startPostgres();
   const service = await startService({ databaseUrl: await postgres.createDatabase('bench') });
   try {
