@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, flowkit, project } from '../helpers/flowkit';
 
@@ -37,5 +37,22 @@ describe('third-party plugins', () => {
     const loaded = await flowkit(['run', 'plugged.ts'], { cwd: dir, env: { ...env, FLOWKIT_PLUGINS: PLUGIN_DIR } });
     expect(loaded.code).toBe(0);
     expect(loaded.stdout).toContain('stamp in start first:first');
+  });
+
+  test("a run's code package carries only the plugins its tasks use", async () => {
+    const { dir, env } = project({ 'plain.ts': FLOW.replace("@stamp({ label: 'first' }) ", '') });
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(PLUGIN_DIR, join(dir, 'node_modules', 'flowkit-plugin-testkit'));
+    const bundleAfter = async (args: string[]) => {
+      const result = await flowkit(['run', 'plain.ts', ...args], { cwd: dir, env });
+      expect(result.code).toBe(0);
+      const code = join(dir, '.flowkit', '_code');
+      const newest = readdirSync(code).filter((name) => name.endsWith('.js')).sort((a, b) => statSync(join(code, b)).mtimeMs - statSync(join(code, a)).mtimeMs)[0] as string;
+      return readFileSync(join(code, newest), 'utf8');
+    };
+    const local = await bundleAfter([]);
+    expect(local).toContain('packages/datastore-local/');
+    for (const unused of ['flowkit-plugin-testkit/', 'packages/datastore-s3/', '@aws-sdk/', 'packages/metadata-service/', 'packages/tutorials/']) expect(local).not.toContain(unused);
+    expect(await bundleAfter(['--with', 'stamp:label=x'])).toContain('flowkit-plugin-testkit/');
   });
 });

@@ -4,18 +4,21 @@ import { dirname, join, resolve } from 'node:path';
 import {
   FlowDefinitionError,
   FlowKitError,
+  backendNames,
   discoverPluginModules,
   parametersOf,
   registry,
   usePlugins,
   writeFileAtomically,
+  type BackendOptions,
   type Config,
   type FlowGraph,
+  type FlowKitPlugin,
   type FlowSpec,
   type ParameterDefinition,
 } from '@flowkit/core';
 import type { LintIssue } from '@flowkit/graph';
-import { buildCodePackage, loadCodePackage, type CodePackage } from '@flowkit/runtime';
+import { buildCodePackage, loadCodePackage, parseWithSpec, type CodePackage } from '@flowkit/runtime';
 import { VERSION } from './version';
 
 /** The flow failed lint: every issue, located, then a count. */
@@ -60,10 +63,13 @@ export async function checkedGraph(file: string, cacheDir: string): Promise<Flow
 }
 
 /** Loads the plugins a flow can use: those installed near the flow, near the working directory and beside the CLI. */
-export function loadPlugins(flowDir: string, config: Config): string[] {
-  const modules = discoverPluginModules([flowDir, process.cwd(), __dirname], config);
-  usePlugins(modules);
-  return modules;
+export function loadPlugins(flowDir: string, config: Config): Array<{ module: string; plugin: FlowKitPlugin }> {
+  return usePlugins(discoverPluginModules([flowDir, process.cwd(), __dirname], config));
+}
+
+/** The command-line choices that decide which plugins a run's tasks load. */
+export interface RunChoices extends BackendOptions {
+  with?: string[];
 }
 
 export interface PreparedFlow {
@@ -77,14 +83,20 @@ export interface PreparedFlow {
 }
 
 /**
- * Lints the flow, loads the plugins, bundles both into the code package (cached under the local
- * root's `_code/`), and loads it to learn the flow's parameters.
+ * Lints the flow, loads the plugins, bundles the flow with the plugins its tasks use into the code
+ * package (cached under the local root's `_code/`), and loads it to learn the flow's parameters.
+ * Plugins only the CLI or the scheduler use (the S3 SDK of an unused datastore, commands) stay out:
+ * every task reads and compiles the whole bundle.
  */
-export async function prepareFlow(file: string, config: Config): Promise<PreparedFlow> {
+export async function prepareFlow(file: string, config: Config, choices: RunChoices = {}): Promise<PreparedFlow> {
   const flowDir = dirname(resolveFlowFile(file));
-  const pluginModules = loadPlugins(flowDir, config);
+  const plugins = loadPlugins(flowDir, config);
   const cacheDir = join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
   const graph = await checkedGraph(file, cacheDir);
+  const { datastoreName, metadataName } = backendNames(choices, config);
+  const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);
+  const needs = { dataStore: datastoreName, metadata: metadataName, stepDecorators };
+  const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module }) => module);
   const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   return { file: graph.file, flowDir, graph, codePackage, flowClass, parameters: parametersOf(new flowClass()) };

@@ -3,8 +3,8 @@ import { FlowKitError, formatError, loadConfig, registry, type Config } from '@f
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
-import { loadPlugins, prepareFlow, type PreparedFlow } from './flow';
-import { UsageError, readOptions } from './usage';
+import { loadPlugins, prepareFlow, type PreparedFlow, type RunChoices } from './flow';
+import { UsageError, backendOptions, readOptions } from './usage';
 import { VERSION } from './version';
 
 /** Commands that load the flow before parsing, because its parameters become options. */
@@ -15,7 +15,7 @@ export async function cliMain(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const config = loadConfig();
-    const flow = FLOW_LOADING_COMMANDS.has(argv[0] ?? '') && argv[1] && !argv[1].startsWith('-') ? await prepareFlow(argv[1], config) : undefined;
+    const flow = FLOW_LOADING_COMMANDS.has(argv[0] ?? '') && argv[1] && !argv[1].startsWith('-') ? await prepareFlow(argv[1], config, runChoices(argv)) : undefined;
     // Plugins may add commands (`metadata-service start`), so they load before the command line is parsed.
     if (!flow) loadPlugins(process.cwd(), config);
     let exitCode = 0;
@@ -36,6 +36,12 @@ export async function cliMain(argv: string[]): Promise<number> {
 export function runFlowFile(file: string, args: string[]): Promise<number> {
   const [command = 'run', ...rest] = args;
   return cliMain([command, file, ...rest]);
+}
+
+/** The options that choose a run's plugins, read before the flow's parameters become options of their own. */
+function runChoices(argv: string[]): RunChoices {
+  const { datastore, metadata, with: withSpecs } = yargs(argv).options({ ...backendOptions, with: { type: 'string', array: true } }).help(false).version(false).parseSync();
+  return { datastore, metadata, with: withSpecs };
 }
 
 function readArgs(args: Record<string, unknown>): ReadOptions & { include?: string; file?: string; stderr?: boolean; attempt?: number } {

@@ -21,8 +21,7 @@ export interface Backends {
  * defaults (local). The CLI and the client both start here, so they always read the same place.
  */
 export function openBackends(options: BackendOptions, config: Config, flowDir: string): Backends {
-  const datastoreName = options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local';
-  const metadataName = options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local';
+  const { datastoreName, metadataName } = backendNames(options, config);
   const factory = registry.dataStore(datastoreName);
   const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
   const localRoot = datastoreName === 'local' ? root : registry.dataStore('local').defaultRoot(config, flowDir);
@@ -32,5 +31,13 @@ export function openBackends(options: BackendOptions, config: Config, flowDir: s
     metadataName,
     metadata: registry.metadataProvider(metadataName).create(config, localRoot),
     localRoot,
+  };
+}
+
+/** The datastore and metadata provider options choose: the options, then settings, then local. */
+export function backendNames(options: BackendOptions, config: Config): { datastoreName: string; metadataName: string } {
+  return {
+    datastoreName: options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local',
+    metadataName: options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local',
   };
 }

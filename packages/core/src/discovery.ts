@@ -32,16 +32,17 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
 
 /**
  * Loads plugin modules into this process's registry; each must export `plugin`. The CLI and the client
- * both start here, so a plugin works the same from `flowkit` and from a script.
+ * both start here, so a plugin works the same from `flowkit` and from a script. Returns each module's plugin.
  */
-export function usePlugins(modules: string[]): void {
-  for (const module of modules) {
+export function usePlugins(modules: string[]): Array<{ module: string; plugin: FlowKitPlugin }> {
+  return modules.map((module) => {
     const { plugin } = require(module) as { plugin?: FlowKitPlugin };
     if (!plugin || typeof plugin.register !== 'function') {
       throw new PluginError(`Plugin module ${module} does not export \`plugin\`.`, { hint: 'export const plugin: FlowKitPlugin = { name, register(registry) { ... } }' });
     }
     registry.use(plugin);
-  }
+    return { module, plugin };
+  });
 }
 
 function candidatePackages(nodeModules: string): string[] {

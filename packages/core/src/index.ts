@@ -29,7 +29,7 @@ export type { AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, Tas
 export { applyTagChange } from './metadata';
 export { PluginRegistry, registry } from './plugins';
 export { discoverPluginModules, usePlugins } from './discovery';
-export { openBackends } from './backends';
+export { backendNames, openBackends } from './backends';
 export type { BackendOptions, Backends } from './backends';
 export type {
   CliExtension,
@@ -47,6 +47,7 @@ export type {
   StepDecorator,
   TaskCommand,
   TaskHookContext,
+  TaskNeeds,
   UrlReader,
 } from './plugins';
 export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson, chunksOf, byteLength } from './serialization';

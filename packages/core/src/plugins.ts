@@ -193,58 +193,80 @@ const Tokens = {
   urlReader: Symbol.for('flowkit.UrlReader'),
 } as const;
 
+/** What the tasks of a run use from plugins; a plugin that provides none of it stays out of the run's code package. */
+export interface TaskNeeds {
+  dataStore: string;
+  metadata: string;
+  stepDecorators: string[];
+}
+
 /**
  * Where plugins put their implementations and the runtime finds them by name. Built-in backends
  * register through exactly this API; the runtime never names a backend.
  */
 export class PluginRegistry {
   private readonly used = new Set<string>();
+  /** What each plugin added, as `<kind>:<name>`. */
+  private readonly provided = new Map<string, string[]>();
+  private registering?: string;
 
   constructor(private readonly container: DependencyContainer = rootContainer.createChildContainer()) {}
 
   use(plugin: FlowKitPlugin): this {
     if (!this.used.has(plugin.name)) {
       this.used.add(plugin.name);
-      plugin.register(this);
+      const outer = this.registering;
+      this.registering = plugin.name;
+      try {
+        plugin.register(this);
+      } finally {
+        this.registering = outer;
+      }
     }
     return this;
   }
 
-  pluginNames(): string[] {
-    return [...this.used];
+  /**
+   * Whether a task can use what the plugin added: the run's datastore or metadata provider, a step
+   * decorator the run uses, or any serializer (an artifact written with it may be read anywhere).
+   * Scheduler-side and CLI-side parts (flow decorators, sidecars, commands, URL readers) never are.
+   */
+  usedByTasks(pluginName: string, needs: TaskNeeds): boolean {
+    const wanted = new Set([`datastore:${needs.dataStore}`, `metadata:${needs.metadata}`, ...needs.stepDecorators.map((name) => `step-decorator:${name}`)]);
+    return (this.provided.get(pluginName) ?? []).some((item) => wanted.has(item) || item.startsWith('serializer:'));
   }
 
   addDataStore(factory: DataStoreFactory): this {
-    return this.add(Tokens.dataStore, factory);
+    return this.add(Tokens.dataStore, factory, `datastore:${factory.name}`);
   }
 
   addMetadataProvider(factory: MetadataProviderFactory): this {
-    return this.add(Tokens.metadata, factory);
+    return this.add(Tokens.metadata, factory, `metadata:${factory.name}`);
   }
 
   addStepDecorator(decorator: StepDecorator): this {
-    return this.add(Tokens.stepDecorator, decorator);
+    return this.add(Tokens.stepDecorator, decorator, `step-decorator:${decorator.name}`);
   }
 
   addFlowDecorator(decorator: FlowDecorator): this {
-    return this.add(Tokens.flowDecorator, decorator);
+    return this.add(Tokens.flowDecorator, decorator, `flow-decorator:${decorator.name}`);
   }
 
   addSidecar(sidecar: Sidecar): this {
-    return this.add(Tokens.sidecar, sidecar);
+    return this.add(Tokens.sidecar, sidecar, `sidecar:${sidecar.name}`);
   }
 
   /** Serializers added later are tried first; v8 is the fallback. */
   addSerializer(serializer: Serializer): this {
-    return this.add(Tokens.serializer, serializer);
+    return this.add(Tokens.serializer, serializer, `serializer:${serializer.name}`);
   }
 
   addCliExtension(extension: CliExtension): this {
-    return this.add(Tokens.cli, extension);
+    return this.add(Tokens.cli, extension, `cli:${extension.name}`);
   }
 
   addUrlReader(reader: UrlReader): this {
-    return this.add(Tokens.urlReader, reader);
+    return this.add(Tokens.urlReader, reader, `url-reader:${reader.scheme}`);
   }
 
   dataStore(name: string): DataStoreFactory {
@@ -283,8 +305,9 @@ export class PluginRegistry {
     return this.all(Tokens.cli);
   }
 
-  private add(token: symbol, value: object): this {
+  private add(token: symbol, value: object, item: string): this {
     this.container.register(token, { useValue: value });
+    if (this.registering) this.provided.set(this.registering, [...(this.provided.get(this.registering) ?? []), item]);
     return this;
   }
 
