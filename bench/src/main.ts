@@ -109,8 +109,8 @@ async function main(): Promise<void> {
   }
 
   const megabytes = Number(process.env.BENCH_ARTIFACT_MB ?? 512);
-  // Writing 512 MB takes 0.2 s with the page cache clean and 1.5 s with gigabytes of earlier writes still dirty
-  // (the kernel throttles writers): every timed run of this row, cp included, starts after an untimed `sync`.
+  // Writing 512 MB takes several times longer while gigabytes of earlier writes are still dirty (the kernel
+  // throttles writers): every timed run of this row, cp and the node floor included, starts after an untimed `sync`.
   const afterSync = <T>(run: () => Promise<T>) => () => (spawnSync('sync'), run());
   const stored = await repeat('artifacts', Math.min(RUNS, 3), afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes)])));
   const local = await repeat('artifacts baseline', Math.min(RUNS, 3), afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes), '--store', 'false'])));
