@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { FlowDefinitionError, writeFileAtomically, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
 import { findFlowClass } from './flowClass';
 
@@ -33,7 +32,7 @@ interface BuildRecord {
  * Bundles the flow, FlowKit's task entry and the plugins into one file with esbuild, so every task
  * starts a plain `node` process that reads a single file. Bundles are content-addressed under
  * `<cacheDir>/<sha>.js`; a build record (`builds/<key>.json`) lists the files that went in, so while
- * none of them changed a run reuses the bundle without running esbuild (0.3 s with the S3 SDK in it).
+ * none of them changed a run reuses the bundle without running, or even loading, esbuild.
  */
 export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; pluginModules: string[]; cacheDir: string }): Promise<CodePackage> {
   const taskEntry = require.resolve('./taskProcess');
@@ -50,6 +49,7 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
     `module.exports = { flowModule, plugins, graph, runTask };`,
     `if (require.main === module) runTask();`,
   ];
+  const { build } = await import('esbuild');
   const buildStarted = Date.now();
   let result;
   try {
