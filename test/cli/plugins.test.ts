@@ -43,9 +43,9 @@ describe('third-party plugins', () => {
     const { dir, env } = project({ 'plain.ts': FLOW.replace("@stamp({ label: 'first' }) ", '') });
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(PLUGIN_DIR, join(dir, 'node_modules', 'flowkit-plugin-testkit'));
-    const bundleAfter = async (args: string[]) => {
+    const bundleAfter = async (args: string[], exitCode = 0) => {
       const result = await flowkit(['run', 'plain.ts', ...args], { cwd: dir, env });
-      expect(result.code).toBe(0);
+      expect(result.code).toBe(exitCode);
       const code = join(dir, '.flowkit', '_code');
       const newest = readdirSync(code).filter((name) => name.endsWith('.js')).sort((a, b) => statSync(join(code, b)).mtimeMs - statSync(join(code, a)).mtimeMs)[0] as string;
       return readFileSync(join(code, newest), 'utf8');
@@ -54,5 +54,9 @@ describe('third-party plugins', () => {
     expect(local).toContain('packages/datastore-local/');
     for (const unused of ['flowkit-plugin-testkit/', 'packages/datastore-s3/', '@aws-sdk/', 'packages/metadata-service/', 'packages/tutorials/']) expect(local).not.toContain(unused);
     expect(await bundleAfter(['--with', 'stamp:label=x'])).toContain('flowkit-plugin-testkit/');
+    // With no S3 endpoint or service the run stops before any task, but after its code package is made.
+    const remote = await bundleAfter(['--datastore', 's3', '--datastore-root', 's3://nowhere/flows', '--metadata', 'service'], 1);
+    for (const used of ['packages/datastore-s3/', 'packages/metadata-service/', 'packages/datastore-local/']) expect(remote).toContain(used);
+    expect(remote).not.toContain('packages/tutorials/');
   });
 });

@@ -95,7 +95,8 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const graph = await checkedGraph(file, cacheDir);
   const { datastoreName, metadataName } = backendNames(choices, config);
   const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);
-  const needs = { dataStore: datastoreName, metadata: metadataName, stepDecorators };
+  // The local datastore always: a client inside a step finds the local root through it, whatever the run's datastore.
+  const needs = { dataStores: [datastoreName, 'local'], metadata: metadataName, stepDecorators };
   const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module }) => module);
   const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);

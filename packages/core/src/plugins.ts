@@ -195,7 +195,7 @@ const Tokens = {
 
 /** What the tasks of a run use from plugins; a plugin that provides none of it stays out of the run's code package. */
 export interface TaskNeeds {
-  dataStore: string;
+  dataStores: string[];
   metadata: string;
   stepDecorators: string[];
 }
@@ -227,12 +227,16 @@ export class PluginRegistry {
   }
 
   /**
-   * Whether a task can use what the plugin added: the run's datastore or metadata provider, a step
-   * decorator the run uses, or any serializer (an artifact written with it may be read anywhere).
+   * Whether a task can use what the plugin added: one of the run's datastores or its metadata provider,
+   * a step decorator the run uses, or any serializer (an artifact written with it may be read anywhere).
    * Scheduler-side and CLI-side parts (flow decorators, sidecars, commands, URL readers) never are.
    */
   usedByTasks(pluginName: string, needs: TaskNeeds): boolean {
-    const wanted = new Set([`datastore:${needs.dataStore}`, `metadata:${needs.metadata}`, ...needs.stepDecorators.map((name) => `step-decorator:${name}`)]);
+    const wanted = new Set([
+      ...needs.dataStores.map((name) => `datastore:${name}`),
+      `metadata:${needs.metadata}`,
+      ...needs.stepDecorators.map((name) => `step-decorator:${name}`),
+    ]);
     return (this.provided.get(pluginName) ?? []).some((item) => wanted.has(item) || item.startsWith('serializer:'));
   }
 
