@@ -15,6 +15,8 @@ const ROOT = join(__dirname, '..', '..');
 const FLOWKIT = join(ROOT, 'packages', 'cli', 'bin', 'flowkit.js');
 const FLOWS = join(__dirname, '..', 'flows');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Runs of the rows that take minutes each (fan-out 1000, artifacts, S3). */
+const HEAVY_RUNS = Math.min(RUNS, 3);
 const CORES = cpus().length;
 
 const rows: Row[] = [];
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
   add({ benchmark: '1. per-task overhead (20 linear steps)', result: `${(perTask * 1000).toFixed(0)} ms/task`, vsFloor: `${(perTask / floor).toFixed(2)}x`, target: '<= 1.5x floor', met: perTask <= 1.5 * floor, raw: { perTaskSeconds: perTask, linearSeconds: linear.seconds } });
 
   for (const width of [500, 1000]) {
-    const fan = await repeat(`fanout ${width}`, width === 1000 ? Math.min(RUNS, 3) : RUNS, () => flowkit(['run', join(FLOWS, 'fanout.ts'), '--width', String(width), '--max-workers', '16', '--max-num-splits', '1000']));
+    const fan = await repeat(`fanout ${width}`, width === 1000 ? HEAVY_RUNS : RUNS, () => flowkit(['run', join(FLOWS, 'fanout.ts'), '--width', String(width), '--max-workers', '16', '--max-num-splits', '1000']));
     const ideal = (width * floor) / CORES;
     add({
       benchmark: `2. fan-out ${width} empty tasks (16 workers)`,
@@ -112,18 +114,18 @@ async function main(): Promise<void> {
   // Writing 512 MB takes several times longer while gigabytes of earlier writes are still dirty (the kernel
   // throttles writers): every timed run of this row, cp and the node floor included, starts after an untimed `sync`.
   const afterSync = <T>(run: () => Promise<T>) => () => (spawnSync('sync'), run());
-  const stored = await repeat('artifacts', Math.min(RUNS, 3), afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes)])));
-  const local = await repeat('artifacts baseline', Math.min(RUNS, 3), afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes), '--store', 'false'])));
+  const stored = await repeat('artifacts', HEAVY_RUNS, afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes)])));
+  const local = await repeat('artifacts baseline', HEAVY_RUNS, afterSync(() => flowkit(['run', join(FLOWS, 'artifacts.ts'), '--megabytes', String(megabytes), '--store', 'false'])));
   const source = join(workDir, 'cp-source');
   spawnSync('head', ['-c', String(megabytes * 1024 * 1024), '/dev/urandom'], { stdio: ['ignore', require('node:fs').openSync(source, 'w'), 'ignore'] });
   // Each copy is a new file, kept like the blobs of each run: overwriting one target would drop its dirty pages unwritten.
   let copies = 0;
-  const cp = await repeat('cp', Math.min(RUNS, 3), afterSync(() => timed('cp', [source, join(workDir, `cp-target-${copies++}`)])));
+  const cp = await repeat('cp', HEAVY_RUNS, afterSync(() => timed('cp', [source, join(workDir, `cp-target-${copies++}`)])));
   const array = join(workDir, 'array');
   const arrayStep = (mode: string) => afterSync(() => timed(process.execPath, ['-e', ARRAY_FLOOR, mode, array, String(megabytes)]));
-  const filled = await repeat('array fill', Math.min(RUNS, 3), arrayStep('fill'));
-  const written = await repeat('array write', Math.min(RUNS, 3), arrayStep('write'));
-  const read = await repeat('array read', Math.min(RUNS, 3), arrayStep('read'));
+  const filled = await repeat('array fill', HEAVY_RUNS, arrayStep('fill'));
+  const written = await repeat('array write', HEAVY_RUNS, arrayStep('write'));
+  const read = await repeat('array read', HEAVY_RUNS, arrayStep('read'));
   const nodeFloor = Math.max(written.seconds + read.seconds - filled.seconds - floor, 1e-3);
   const storage = Math.max(stored.seconds - local.seconds, 1e-3);
   add({
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   });
   for (const file of [source, array, ...Array.from({ length: copies }, (_, i) => join(workDir, `cp-target-${i}`))]) rmSync(file, { force: true });
 
-  const s3 = await benchS3(Number(process.env.BENCH_S3_MB ?? 1024), Math.min(RUNS, 3));
+  const s3 = await benchS3(Number(process.env.BENCH_S3_MB ?? 1024), HEAVY_RUNS);
   const rate = (seconds: number) => s3.megabytes / seconds;
   const putShare = s3.sdk.putSeconds / s3.flowkit.putSeconds;
   const getShare = s3.sdk.getSeconds / s3.flowkit.getSeconds;

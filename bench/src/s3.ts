@@ -59,7 +59,6 @@ export async function benchS3(megabytes: number, rounds: number): Promise<S3Thro
   }
 }
 
-
 const medianRound = (rounds: Round[]): Round => ({ putSeconds: median(rounds.map((r) => r.putSeconds)), getSeconds: median(rounds.map((r) => r.getSeconds)) });
 
 /** The plain SDK, as a user would write it: PutObject for small objects, lib-storage Upload for the large one. */
