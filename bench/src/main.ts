@@ -89,6 +89,10 @@ async function main(): Promise<void> {
   const hello = await repeat('hello', RUNS, () => flowkit(['run', join(FLOWS, 'hello.ts')]));
   add({ benchmark: '0. hello world (3 steps, CLI start included)', result: `${hello.seconds.toFixed(2)} s`, vsFloor: `${(hello.seconds / floor).toFixed(1)}x`, target: '<= 0.7 s (Metaflow 3.4 s)', met: hello.seconds <= 0.7, raw: { seconds: hello.seconds } });
 
+  // Read commands given a flow file find its name in the graph cache, without loading the TypeScript compiler.
+  const dump = await repeat('dump', Math.max(RUNS, 9), () => timed(process.execPath, [FLOWKIT, 'dump', join(FLOWS, 'hello.ts'), '1/start']));
+  add({ benchmark: '9. flowkit dump <flow file> RUN/STEP (hello world run)', result: `${(dump.seconds * 1000).toFixed(0)} ms`, vsFloor: `${(dump.seconds / floor).toFixed(2)}x`, target: '<= 1.5x floor', met: dump.seconds <= 1.5 * floor, raw: { seconds: dump.seconds } });
+
   const hello20 = await repeat('linear', RUNS, () => flowkit(['run', join(FLOWS, 'hello.ts')]));
   const linear = await repeat('linear', RUNS, () => flowkit(['run', join(FLOWS, 'linear.ts')]));
   const perTask = (linear.seconds - hello20.seconds) / 17;

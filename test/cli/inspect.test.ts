@@ -38,9 +38,22 @@ export default class ShopFlow extends FlowSpec {
   test('logs shows stdout or stderr of a step', async () => {
     expect((await cli('logs', 'shop.ts', '1/start')).stdout).toBe('priced\n');
     expect((await cli('logs', 'shop.ts', '1/start/1', '--stderr')).stdout).toBe('warned\n');
-    const bad = await cli('logs', 'shop.ts', '1');
+    // A whole run: each task's output under its pathspec.
+    expect((await cli('logs', 'ShopFlow', '1')).stdout).toBe('--- ShopFlow/1/start/1\npriced\n--- ShopFlow/1/end/2\n');
+    const bad = await cli('logs', 'shop.ts', '1/start/1/x');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("'1' names a run; logs need RUN/STEP[/TASK].");
+    expect(bad.stderr).toContain("'1/start/1/x' is not RUN[/STEP[/TASK]].");
+  });
+
+  test('read commands given a flow file take its name from the graph cache, without loading TypeScript', async () => {
+    const noTypeScript = { ...env, NODE_OPTIONS: `--require ${join(__dirname, '..', 'fixtures', 'forbid-typescript.js')}` };
+    const dump = await flowkit(['dump', 'shop.ts', '1/end', '--include', 'total'], { cwd: dir, env: noTypeScript });
+    expect(dump.stderr).toBe('');
+    expect(dump.stdout).toMatch(/total\s+bigint/);
+    // The guard works: an edited flow is not in the cache, so its name needs the parser.
+    const edited = project({ 'shop.ts': readFileSync(join(dir, 'shop.ts'), 'utf8').replace('ShopFlow', 'ShopFlow2') });
+    const uncached = await flowkit(['logs', 'shop.ts', '1/start'], { cwd: edited.dir, env: { ...edited.env, NODE_OPTIONS: noTypeScript.NODE_OPTIONS } });
+    expect(uncached.stderr).toContain('forbid-typescript');
   });
 
   test('tag add, remove, list; system tags stay', async () => {

@@ -130,7 +130,8 @@ describe('flows on S3 (s3rver)', () => {
     const { dir, env } = project({ 'slow.ts': SLOW });
     const before = (await server.requests()).length;
     await server.throttle(6);
-    const result = await flowkit(['run', 'slow.ts', '--datastore', 's3'], { cwd: dir, env: { ...env, ...server.env('s3://flowkit/throttled') } });
+    // A short backoff base: the retries are what is tested, not the waiting.
+    const result = await flowkit(['run', 'slow.ts', '--datastore', 's3'], { cwd: dir, env: { ...env, ...server.env('s3://flowkit/throttled'), FLOWKIT_S3_RETRY_BASE_MS: '5' } });
     expect(result.code).toBe(0);
     expect((await server.requests()).slice(before).filter((r) => r.status === 503)).toHaveLength(6);
   }, 60000);

@@ -43,23 +43,30 @@ export function graphPackage(): Promise<typeof import('@flowkit/graph')> {
   return import('@flowkit/graph');
 }
 
+/** Where a flow's graphs and code packages are cached: `_code/` under its local root. */
+export function codeCacheDir(flowDir: string, config: Config): string {
+  return join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
+}
+
 /**
- * The graph of a flow file, refused with every lint issue when it is not valid. Graphs are cached by
- * the file's path and content, so an unchanged flow starts without loading the TypeScript compiler.
+ * The graph of a flow file with its lint issues. Graphs are cached by the file's path and content, so
+ * an unchanged flow is read without loading the TypeScript compiler.
  */
-export async function checkedGraph(file: string, cacheDir: string): Promise<FlowGraph> {
+export async function cachedGraph(file: string, cacheDir: string): Promise<{ graph: FlowGraph; issues: LintIssue[] }> {
   const path = resolveFlowFile(file);
   const key = createHash('sha256').update(`${VERSION}\0${path}\0`).update(readFileSync(path)).digest('hex');
   const cached = join(cacheDir, 'graphs', `${key}.json`);
-  let result: { graph: FlowGraph; issues: LintIssue[] };
-  if (existsSync(cached)) {
-    result = JSON.parse(readFileSync(cached, 'utf8')) as typeof result;
-  } else {
-    result = (await graphPackage()).loadGraph(path);
-    writeFileAtomically(cached, JSON.stringify(result));
-  }
-  if (result.issues.length > 0) throw new FlowLintError(result.issues, (await graphPackage()).formatIssue);
-  return result.graph;
+  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as { graph: FlowGraph; issues: LintIssue[] };
+  const result = (await graphPackage()).loadGraph(path);
+  writeFileAtomically(cached, JSON.stringify(result));
+  return result;
+}
+
+/** The graph of a flow file, refused with every lint issue when it is not valid. */
+export async function checkedGraph(file: string, cacheDir: string): Promise<FlowGraph> {
+  const { graph, issues } = await cachedGraph(file, cacheDir);
+  if (issues.length > 0) throw new FlowLintError(issues, (await graphPackage()).formatIssue);
+  return graph;
 }
 
 /** Loads the plugins a flow can use: those installed near the flow, near the working directory and beside the CLI. */
@@ -91,7 +98,7 @@ export interface PreparedFlow {
 export async function prepareFlow(file: string, config: Config, choices: RunChoices = {}): Promise<PreparedFlow> {
   const flowDir = dirname(resolveFlowFile(file));
   const plugins = loadPlugins(flowDir, config);
-  const cacheDir = join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
+  const cacheDir = codeCacheDir(flowDir, config);
   const graph = await checkedGraph(file, cacheDir);
   const { datastoreName, metadataName } = backendNames(choices, config);
   const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);

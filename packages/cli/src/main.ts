@@ -112,7 +112,7 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
     )
     .command(
       'logs <flow> <pathspec>',
-      'Show what tasks printed: RUN/STEP or RUN/STEP/TASK',
+      'Show what tasks printed: RUN, RUN/STEP or RUN/STEP/TASK',
       (cli) =>
         cli
           .positional('flow', { type: 'string', demandOption: true, describe: 'Flow file or flow name' })

@@ -110,7 +110,7 @@ export class S3 implements AsyncDisposable {
       const url = s3Url(location);
       let found;
       try {
-        found = await downloadObject(this.s3(), location.bucket, location.key, this.options.maxAttempts);
+        found = await downloadObject(this.s3(), location.bucket, location.key, this.options);
       } catch (error) {
         throw s3Failure('get', url, error, this.options);
       }

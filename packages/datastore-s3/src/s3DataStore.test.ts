@@ -102,7 +102,8 @@ describe('S3DataStore', () => {
   });
 
   test('503 SlowDown is retried', async () => {
-    const { store } = open();
+    // A short backoff base: the retries are what is tested, not the waiting.
+    const { store } = open(undefined, { FLOWKIT_S3_RETRY_BASE_MS: '5' });
     const before = (await server.requests()).length;
     await server.throttle(3);
     await store.put('throttled', Buffer.from('ok'));

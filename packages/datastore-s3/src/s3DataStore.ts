@@ -89,7 +89,7 @@ export class S3DataStore implements DataStore {
     if (cached) return cached;
     let data: Buffer | undefined;
     try {
-      data = (await downloadObject(this.s3(), this.location.bucket, objectKey, this.options.maxAttempts))?.data;
+      data = (await downloadObject(this.s3(), this.location.bucket, objectKey, this.options))?.data;
     } catch (error) {
       throw this.failure('read', objectKey, error);
     }

@@ -18,6 +18,8 @@ export const S3Settings = {
   region: 'FLOWKIT_S3_REGION',
   /** Attempts per request on throttling, 5xx and network errors, the first included (default 10, about 25 s). */
   maxAttempts: 'FLOWKIT_S3_MAX_ATTEMPTS',
+  /** First retry delay in ms, doubling per retry up to 5 s (default 100). */
+  retryBaseMs: 'FLOWKIT_S3_RETRY_BASE_MS',
   /** Transfers in flight at once per process (default 16). */
   concurrency: 'FLOWKIT_S3_CONCURRENCY',
   /** Where downloaded blobs are cached (default: `flowkit-s3-cache` in the temp directory). */
@@ -27,6 +29,7 @@ export const S3Settings = {
 } as const;
 
 const DEFAULT_MAX_ATTEMPTS = 10;
+const DEFAULT_RETRY_BASE_MS = 100;
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 /** Regions matter to AWS only; S3-compatible servers accept any, and the SDK insists on one. */
@@ -37,6 +40,7 @@ export interface S3Options {
   endpoint?: string;
   region?: string;
   maxAttempts: number;
+  retryBaseMs: number;
   concurrency: number;
   cacheDir: string;
   cacheBytes: number;
@@ -51,6 +55,7 @@ export function s3Options(config: Config): S3Options {
     endpoint,
     region: config.get(S3Settings.region),
     maxAttempts: whole(config, S3Settings.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
+    retryBaseMs: whole(config, S3Settings.retryBaseMs, DEFAULT_RETRY_BASE_MS, 1),
     concurrency: whole(config, S3Settings.concurrency, DEFAULT_CONCURRENCY, 1),
     cacheDir: config.get(S3Settings.cacheDir) ?? join(tmpdir(), 'flowkit-s3-cache'),
     cacheBytes: whole(config, S3Settings.cacheBytes, DEFAULT_CACHE_BYTES, 0),
@@ -75,7 +80,7 @@ export function createClient(options: S3Options): S3Client {
     endpoint: options.endpoint,
     forcePathStyle: options.endpoint !== undefined,
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (options.endpoint ? FALLBACK_REGION : undefined),
-    retryStrategy: new BackoffRetryStrategy(options.maxAttempts),
+    retryStrategy: new BackoffRetryStrategy(options.maxAttempts, options.retryBaseMs),
     // Checksums only where S3 requires them: S3-compatible servers reject the aws-chunked trailer encoding.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

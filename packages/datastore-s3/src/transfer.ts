@@ -33,7 +33,7 @@ export interface ObjectAttributes {
  * Undefined when the object does not exist. The SDK retries each request; a connection cut while a body
  * streams is retried here.
  */
-export async function downloadObject(client: S3Client, bucket: string, key: string, maxAttempts: number): Promise<Downloaded | undefined> {
+export async function downloadObject(client: S3Client, bucket: string, key: string, retry: Pick<S3Options, 'maxAttempts' | 'retryBaseMs'>): Promise<Downloaded | undefined> {
   const { GetObjectCommand } = clientS3();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -52,8 +52,8 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
       return { data, contentType: first.ContentType, metadata: first.Metadata ?? {}, lastModified: first.LastModified };
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      if (attempt >= maxAttempts || !isStreamFailure(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+      if (attempt >= retry.maxAttempts || !isStreamFailure(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, retry.retryBaseMs)));
     }
   }
 }

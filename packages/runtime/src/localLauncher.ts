@@ -48,10 +48,10 @@ export class WarmPool {
     this.fill();
   }
 
-  /** A started task process for these task arguments, warm when one is ready. */
-  launch(taskArgs: string[]): LaunchedTask {
+  /** A started task process for these task arguments, warm when one is ready; `last`: no task follows, so none is booted in its place. */
+  launch(taskArgs: string[], last = false): LaunchedTask {
     const warm = this.idle.shift();
-    this.fill();
+    if (!last) this.fill();
     if (!warm) return launchLocal({ ...this.command, argv: [...this.command.argv.slice(0, -1), ...taskArgs] });
     warm.send(taskArgs);
     return warm;

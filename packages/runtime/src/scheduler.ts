@@ -52,7 +52,10 @@ export interface SchedulerContext {
   cloner?: Cloner;
 }
 
-/** Task processes kept booted ahead of need: enough to hide process start behind running tasks. */
+/**
+ * Task processes kept booted ahead of need: enough to hide process start behind running tasks. A flow
+ * without splits runs one task at a time, so one process booting beside it is enough.
+ */
 const WARM_PROCESSES = 2;
 
 /** How long a task gets between SIGTERM and SIGKILL when the run is stopped. */
@@ -78,7 +81,8 @@ export class Scheduler {
 
   constructor(private readonly context: SchedulerContext) {
     this.taskCommand = { argv: [process.execPath, require.resolve('./bundleLoader'), context.bundlePath, 'warm'], env: context.env, cwd: context.cwd };
-    this.warm = new WarmPool(this.taskCommand, Math.min(context.maxWorkers, WARM_PROCESSES));
+    const splits = Object.values(context.graph.steps).some((step) => step.next.length > 1 || step.foreach !== undefined);
+    this.warm = new WarmPool(this.taskCommand, Math.min(context.maxWorkers, splits ? WARM_PROCESSES : 1));
   }
 
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
@@ -182,7 +186,7 @@ export class Scheduler {
     const launched = plan.compute
       ? plan.compute.decorator.launch(command, plan.compute.attributes)
       : Object.keys(plan.env).length === 0
-        ? this.warm.launch(args)
+        ? this.warm.launch(args, task.stepName === 'end')
         : launchLocal(command);
     const entry: RunningTask = { task, ref: taskRef, attempt, launched };
     this.running.add(entry);

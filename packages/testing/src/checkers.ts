@@ -10,7 +10,6 @@ const run = promisify(execFile);
 
 /** Where a finished run lives and how to reach it. */
 export interface RunLocation {
-  flowFile: string;
   flowName: string;
   runId: string;
   dir: string;
@@ -24,35 +23,62 @@ function plain(value: unknown): unknown {
   return JSON.parse(artifactToJson(value));
 }
 
-/** Reads results the way a user at a terminal does: `flowkit dump --file` and `flowkit logs`. */
-export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
+/**
+ * Reads results the way a user at a terminal does: `flowkit dump --file`, `flowkit logs` and `flowkit tag`,
+ * naming the flow (a flow file works too, but the name is what a user reading old runs types). A finished
+ * run never changes, so one dump and one `logs` per stream of the whole run answer every step; with
+ * `dumpEachStep` (artifacts too large to hold a whole run's values in one JSON text) a dump per step.
+ */
+export function cliChecker(location: RunLocation, flowkitBin: string, options: { dumpEachStep?: boolean } = {}): Checker {
   const cli = (args: string[]) => run(process.execPath, [flowkitBin, ...args, ...location.backendArgs, '--namespace', ''], { cwd: location.dir, env: { ...process.env, ...location.env }, maxBuffer: 1 << 28 });
-  const dumps = new Map<string, Promise<Record<string, Record<string, unknown>>>>();
+  const flow = location.flowName;
+  const dumps = new Map<string, Promise<Map<string, Array<Record<string, unknown>>>>>();
+  const dump = (spec: string) => {
+    if (!dumps.has(spec)) {
+      dumps.set(spec, (async () => {
+        const file = join(location.dir, `dump-${spec.replace('/', '-')}.json`);
+        await cli(['dump', flow, spec, '--file', file]);
+        const byStep = new Map<string, Array<[number, Record<string, unknown>]>>();
+        for (const [pathspec, artifacts] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>)) {
+          const [, , step = '', taskId = ''] = pathspec.split('/');
+          byStep.set(step, [...(byStep.get(step) ?? []), [Number(taskId), artifacts]]);
+        }
+        return new Map([...byStep].map(([step, tasks]) => [step, tasks.sort(([a], [b]) => a - b).map(([, artifacts]) => artifacts)]));
+      })());
+    }
+    return dumps.get(spec) as Promise<Map<string, Array<Record<string, unknown>>>>;
+  };
+  // `logs RUN` prints every task's output after a `--- Flow/run/step/task` line.
+  const logs = new Map<string, Promise<Map<string, string>>>();
+  const runLogs = (stream: 'stdout' | 'stderr') => {
+    if (!logs.has(stream)) {
+      logs.set(stream, (async () => {
+        const { stdout } = await cli(['logs', flow, location.runId, ...(stream === 'stderr' ? ['--stderr'] : [])]);
+        const header = new RegExp(`^--- ${flow}/${location.runId}/([^/\\n]+)/\\d+\\n`, 'gm');
+        const byStep = new Map<string, string>();
+        const heads = [...stdout.matchAll(header)];
+        heads.forEach((head, i) => {
+          const step = head[1] as string;
+          byStep.set(step, (byStep.get(step) ?? '') + stdout.slice((head.index as number) + head[0].length, heads[i + 1]?.index ?? stdout.length));
+        });
+        return byStep;
+      })());
+    }
+    return logs.get(stream) as Promise<Map<string, string>>;
+  };
   // `tag list` prints the user tags as JSON strings on its first line, the system tags on its second.
   const tagList = async (): Promise<[string[], string[]]> => {
-    const { stdout } = await cli(['tag', 'list', location.flowFile, '--run-id', location.runId]);
+    const { stdout } = await cli(['tag', 'list', flow, '--run-id', location.runId]);
     const [user = '', system = ''] = stdout.split('\n');
     return [[...user.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string), system.replace(/^.* system tags: /, '').split(', ').filter(Boolean)];
   };
   return {
     name: 'cli',
     async artifacts(step) {
-      // One dump per step keeps each file small even when a wide foreach carries large artifacts.
-      if (!dumps.has(step)) {
-        dumps.set(step, (async () => {
-          const file = join(location.dir, `dump-${location.runId}-${step}.json`);
-          await cli(['dump', location.flowFile, `${location.runId}/${step}`, '--file', file]);
-          return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-        })());
-      }
-      const prefix = `${location.flowName}/${location.runId}/${step}/`;
-      return Object.entries(await (dumps.get(step) as Promise<Record<string, Record<string, unknown>>>))
-        .sort(([a], [b]) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
-        .map(([, artifacts]) => artifacts);
+      return (await dump(options.dumpEachStep ? `${location.runId}/${step}` : location.runId)).get(step) ?? [];
     },
     async log(step, stream) {
-      const { stdout } = await cli(['logs', location.flowFile, `${location.runId}/${step}`, ...(stream === 'stderr' ? ['--stderr'] : [])]);
-      return stdout.replace(/^--- .*\n/gm, '');
+      return (await runLogs(stream)).get(step) ?? '';
     },
     async tags() {
       return (await tagList())[0];
@@ -61,13 +87,13 @@ export function cliChecker(location: RunLocation, flowkitBin: string): Checker {
       return (await tagList())[1];
     },
     async addTags(tags) {
-      await cli(['tag', 'add', location.flowFile, ...tags, '--run-id', location.runId]);
+      await cli(['tag', 'add', flow, ...tags, '--run-id', location.runId]);
     },
     async removeTags(tags) {
-      await cli(['tag', 'remove', location.flowFile, ...tags, '--run-id', location.runId]);
+      await cli(['tag', 'remove', flow, ...tags, '--run-id', location.runId]);
     },
     async replaceTags(remove, add) {
-      await cli(['tag', 'replace', location.flowFile, '--run-id', location.runId, ...remove.flatMap((t) => ['--remove', t]), ...add.flatMap((t) => ['--add', t])]);
+      await cli(['tag', 'replace', flow, '--run-id', location.runId, ...remove.flatMap((t) => ['--remove', t]), ...add.flatMap((t) => ['--add', t])]);
     },
     async run() {
       return undefined;

@@ -22,6 +22,8 @@ export abstract class FlowTest {
   resume = false;
   /** The step `resume` starts from; by default the one that failed. */
   resumeStep?: string;
+  /** Artifacts so large that a whole run's values would not fit one JSON text: the CLI checker dumps step by step. */
+  largeArtifacts = false;
 
   /** Checks the finished run through a checker; the default checks nothing. */
   async checkResults(_flow: FlowResult, _checker: Checker): Promise<void> {}

@@ -101,8 +101,8 @@ export async function runCombination(combo: Combination, options: { workDir: str
     graph: combo.graph,
     originRunId,
   };
-  const location: RunLocation = { flowFile, flowName: flow.flowName, runId: flow.runId, dir, env, backendArgs: [] };
-  for (const checker of [cliChecker(location, options.flowkitBin), clientChecker(location, options.datastoreRoot)]) {
+  const location: RunLocation = { flowName: flow.flowName, runId: flow.runId, dir, env, backendArgs: [] };
+  for (const checker of [cliChecker(location, options.flowkitBin, { dumpEachStep: test.largeArtifacts }), clientChecker(location, options.datastoreRoot)]) {
     try {
       await test.checkResults(flow, checker);
     } catch (error) {

@@ -1,9 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { FlowKitError, PathspecError, artifactToJson, validateId, type BackendOptions } from '@flowkit/core';
+import { FlowKitError, PathspecError, artifactToJson, loadConfig, validateId, type BackendOptions } from '@flowkit/core';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
 import { dirname } from 'node:path';
-import { graphPackage, resolveFlowFile } from '../flow';
+import { cachedGraph, codeCacheDir, resolveFlowFile } from '../flow';
 
 export interface ReadOptions extends BackendOptions {
   namespace?: string;
@@ -15,11 +15,11 @@ export function openClient(flowDir: string, options: ReadOptions): void {
   if (options.namespace !== undefined) namespace(options.namespace === '' ? null : options.namespace);
 }
 
-/** A flow argument is a flow file (its class names the flow) or a flow name. */
+/** A flow argument is a flow file (its class names the flow; read from the graph cache) or a flow name. */
 export async function flowNameOf(flow: string): Promise<{ name: string; dir: string }> {
   if (/\.(c|m)?[jt]sx?$/.test(flow)) {
-    const file = resolveFlowFile(flow);
-    return { name: (await graphPackage()).loadGraph(file).graph.flowName, dir: dirname(file) };
+    const dir = dirname(resolveFlowFile(flow));
+    return { name: (await cachedGraph(flow, codeCacheDir(dir, loadConfig()))).graph.flowName, dir };
   }
   return { name: validateId('flow', flow), dir: process.cwd() };
 }
@@ -81,15 +81,20 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
   return 0;
 }
 
-/** `flowkit logs`: what the tasks printed (stdout, or stderr), for the latest or a given attempt. */
+/**
+ * `flowkit logs`: what the tasks of a run, a step or one task printed (stdout, or stderr), for the latest or
+ * a given attempt. Several tasks each get a `--- <pathspec>` line before their output, on a line of its own.
+ */
 export async function logsCommand(flow: string, spec: string, options: ReadOptions & { stderr?: boolean; attempt?: number }): Promise<number> {
   const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
-  if (spec.split('/').length < 2) throw new PathspecError(`'${spec}' names a run; logs need RUN/STEP[/TASK].`, { hint: `e.g. flowkit logs ${flow} ${spec}/start` });
   const tasks = await tasksOf(name, spec);
+  let lineOpen = false;
   for (const task of tasks) {
-    if (tasks.length > 1) process.stdout.write(`--- ${task.pathspec}\n`);
-    process.stdout.write(await task.log(options.stderr ? 'stderr' : 'stdout', options.attempt));
+    if (tasks.length > 1) process.stdout.write(`${lineOpen ? '\n' : ''}--- ${task.pathspec}\n`);
+    const log = await task.log(options.stderr ? 'stderr' : 'stdout', options.attempt);
+    process.stdout.write(log);
+    lineOpen = log !== '' && !log.endsWith('\n');
   }
   return 0;
 }

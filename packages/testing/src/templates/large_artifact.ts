@@ -4,6 +4,8 @@ import { steps, type Checker, type FlowResult } from '../template';
 
 /** A large numeric artifact and a large string travel to the end unchanged (typed-array and v8 paths). */
 export default class LargeArtifactTest extends FlowTest {
+  override largeArtifacts = true;
+
   @steps(0, ['start'])
   step_start() {
     this.numbers = Float64Array.from({ length: 1 << 19 }, (_, i) => i * 0.5);
