@@ -30,7 +30,7 @@ class SummaryReporter {
     out(`suite wall time: ${(seconds / 60).toFixed(1)} min (${seconds.toFixed(0)} s; budget: warn past ${WARN_MINUTES} min, fail past ${FAIL_MINUTES} min)`);
     let failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     if (seconds > FAIL_MINUTES * 60) {
-      out(`FAILED: the suite took ${(seconds / 60).toFixed(1)} min, past its ${FAIL_MINUTES}-minute budget (CI stops at 90). Make the slowest files above faster, or move a scale case to \`npm run test:scale\` (test/README.md), before adding more.`);
+      out(`FAILED: the suite took ${(seconds / 60).toFixed(1)} min, past its ${FAIL_MINUTES}-minute budget (CI stops at 90). Make the slowest files above faster, or move a scale case to the bench (\`npm run bench\`), before adding more.`);
       failed += 1;
     } else if (seconds > WARN_MINUTES * 60) {
       out(`WARNING: the suite took ${(seconds / 60).toFixed(1)} min, past ${WARN_MINUTES} min; at ${FAIL_MINUTES} it fails. The slowest files above are where to look.`);
