@@ -1,7 +1,8 @@
 import { makeFlowDecorator, makeStepDecorator } from './decorators';
 import { PluginError, errorType } from './errors';
 import { sourceMappedStack } from './stackTrace';
-import type { FlowDecorator, FlowKitPlugin, LaunchPlan, StepDecorator } from './plugins';
+import type { LaunchPlan } from './launch';
+import type { FlowDecorator, FlowKitPlugin, StepDecorator } from './plugins';
 import { MAX_ATTEMPTS } from './store';
 
 /** `@retry({ times = 3, minutesBetweenRetries = 0 })`: run a failed task again, each time as a new attempt. */

@@ -33,23 +33,20 @@ export { backendNames, openBackends } from './backends';
 export type { BackendOptions, Backends } from './backends';
 export type {
   CliExtension,
-  ComputeDecorator,
   DataStore,
   DataStoreFactory,
   FlowDecorator,
   FlowKitPlugin,
-  LaunchedTask,
-  LaunchPlan,
   MetadataProvider,
   MetadataProviderFactory,
   RunEvent,
   Sidecar,
   StepDecorator,
-  TaskCommand,
   TaskHookContext,
   TaskNeeds,
   UrlReader,
 } from './plugins';
+export type { ComputeDecorator, LaunchedTask, Launcher, LauncherRun, LaunchPlan, PublishedCodePackage, RemoteTaskCommand, TaskLaunch, TaskResources } from './launch';
 export { v8Serializer, typedArraySerializer, sha256, encodeBlob, decodeBlob, artifactToJson, chunksOf, byteLength } from './serialization';
 export type { Bytes, Serializer } from './serialization';
 export { FlowDataStore, MAX_ATTEMPTS, describeType, isBlobKey } from './store';

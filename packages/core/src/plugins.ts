@@ -6,6 +6,7 @@ import type { CurrentTask } from './current';
 import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
+import type { LaunchPlan } from './launch';
 import type { AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 import type { Bytes, Serializer } from './serialization';
 import type { ArtifactRef } from './store';
@@ -22,6 +23,11 @@ export interface DataStore {
   /** Synchronous read where the backend can; lets step code read artifacts lazily without await. */
   getSync?(key: string): Buffer | undefined;
   exists(key: string): Promise<boolean>;
+  /**
+   * A URL that reads the object with no credentials, valid for about `expiresSeconds` (presigned on an
+   * object store, `file://` for a directory): how a task away from this machine fetches the code package.
+   */
+  url?(key: string, expiresSeconds: number): Promise<string>;
   /** Names directly under `prefix/` (files and folders), without the prefix. */
   list(prefix: string): Promise<string[]>;
   /**
@@ -84,24 +90,15 @@ export interface MetadataProvider {
 
 export interface MetadataProviderFactory {
   readonly name: string;
+  /**
+   * The records are files under the local root, which only this machine has (the local provider). A task
+   * launched elsewhere then writes its own records under a scratch root, saves them to the datastore when
+   * its attempt ends, and the scheduler copies them into the local root. The task's files must lie under
+   * `<flow>/<run>/<step>/<task>/_meta/`.
+   */
+  readonly hostBound?: boolean;
   /** `localRoot` is the local datastore root, where local records live. */
   create(config: Config, localRoot: string): MetadataProvider;
-}
-
-/** How the scheduler will start one task; decorators shape it before launch. */
-export interface LaunchPlan {
-  env: Record<string, string>;
-  /** Attempts that run the user's code, the first included (@retry raises it). */
-  userAttempts: number;
-  /** One more attempt after those, that runs no user code and lets a decorator handle the failure (@catch). */
-  fallbackAttempt: boolean;
-  /** Wait before each retry. */
-  retryDelaySeconds: number;
-  timeoutSeconds?: number;
-  /** What the task asks for; compute plugins honour it. */
-  resources: { cpu?: number; memory?: number; gpu?: number };
-  /** Set by a compute decorator (batch, kubernetes) to run the task elsewhere. */
-  compute?: { decorator: ComputeDecorator; attributes: Record<string, unknown> };
 }
 
 /** What a step decorator sees inside the task process. */
@@ -127,27 +124,6 @@ export interface StepDecorator {
    * Return true when the failure is handled: the step then succeeds and takes its declared transition.
    */
   onStepError?(context: TaskHookContext, error: unknown): boolean | Promise<boolean>;
-}
-
-/** A running task process wherever it runs: a local process, a Batch job, a Kubernetes pod. */
-export interface LaunchedTask {
-  /** What the output prefix shows: a pid, a job id. */
-  readonly label: string;
-  readonly stdout: NodeJS.ReadableStream;
-  readonly stderr: NodeJS.ReadableStream;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** The command that runs one task; argv only, never a shell string. */
-export interface TaskCommand {
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
-
-export interface ComputeDecorator extends StepDecorator {
-  launch(command: TaskCommand, attributes: Record<string, unknown>): LaunchedTask;
 }
 
 export interface FlowDecorator {

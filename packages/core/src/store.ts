@@ -170,6 +170,28 @@ export class FlowDataStore {
     return this.storage.get(this.attemptKey(ref, attempt, `${stream}.log`));
   }
 
+  async hasLog(ref: TaskRef, attempt: number, stream: LogStream): Promise<boolean> {
+    return this.storage.exists(this.attemptKey(ref, attempt, `${stream}.log`));
+  }
+
+  /** The record files a task launched elsewhere kept for a host-bound metadata provider (name -> content). */
+  async saveRecords(ref: TaskRef, attempt: number, files: Record<string, string>): Promise<void> {
+    await this.storage.put(this.attemptKey(ref, attempt, 'records.json'), Buffer.from(JSON.stringify(files)));
+  }
+
+  async loadRecords(ref: TaskRef, attempt: number): Promise<Record<string, string> | undefined> {
+    const data = await this.storage.get(this.attemptKey(ref, attempt, 'records.json'));
+    return data && (JSON.parse(data.toString('utf8')) as Record<string, string>);
+  }
+
+  /** Stores a code package (and its source map) under `<flow>/_code/`, once; returns the bundle's key. */
+  async saveCodePackage(sha: string, code: Buffer, map: Buffer | undefined): Promise<string> {
+    const key = `${this.flowName}/_code/${sha}.js`;
+    if (map) await this.storage.put(`${key}.map`, map, { ifAbsent: true });
+    await this.storage.put(key, code, { ifAbsent: true });
+    return key;
+  }
+
   taskPrefix(ref: TaskRef): string {
     return `${this.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}`;
   }

@@ -18,6 +18,7 @@ export const plugin: FlowKitPlugin = {
     });
     registry.addMetadataProvider({
       name: 'local',
+      hostBound: true,
       create: (_config, localRoot) => new LocalMetadataProvider(localRoot),
     });
   },

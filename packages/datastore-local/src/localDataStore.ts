@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writevSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DataStoreError, chunksOf, validateStorageKey, type Bytes, type DataStore } from '@flowkit/core';
 
 const TEMP_SUFFIX = '.tmp';
@@ -50,6 +51,11 @@ export class LocalDataStore implements DataStore {
 
   async exists(key: string): Promise<boolean> {
     return existsSync(this.path(key));
+  }
+
+  /** A `file://` URL: what a task on this machine (or one that mounts the same directory) can read. */
+  async url(key: string): Promise<string> {
+    return pathToFileURL(this.path(key)).href;
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { DataStoreError, SyncWorker, isBlobKey, validateStorageKey, type Bytes, type Config, type DataStore } from '@flowkit/core';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BlobCache } from './cache';
-import { clientS3 } from './sdk';
+import { clientS3, presigner } from './sdk';
 import { S3Settings, createClient, s3Options, type S3Options } from './settings';
 import { downloadObject, isNotFound, s3Failure, uploadFile, uploadObject } from './transfer';
 import { joinKey, parseS3Url, type S3Location } from './url';
@@ -114,6 +114,12 @@ export class S3DataStore implements DataStore {
       if (isNotFound(error)) return false;
       throw this.failure('check', objectKey, error);
     }
+  }
+
+  /** A presigned GET URL: a task in a container fetches the code package with it, holding no credentials. */
+  async url(key: string, expiresSeconds: number): Promise<string> {
+    const command = new (clientS3().GetObjectCommand)({ Bucket: this.location.bucket, Key: this.key(key) });
+    return presigner().getSignedUrl(this.s3(), command, { expiresIn: expiresSeconds });
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
+import type * as Presigner from '@aws-sdk/s3-request-presigner';
 
 /*
  * Every flow's code package bundles every installed plugin, so each task process would load the AWS SDK
@@ -13,4 +14,8 @@ export function clientS3(): typeof ClientS3 {
 
 export function libStorage(): typeof LibStorage {
   return require('@aws-sdk/lib-storage') as typeof LibStorage;
+}
+
+export function presigner(): typeof Presigner {
+  return require('@aws-sdk/s3-request-presigner') as typeof Presigner;
 }

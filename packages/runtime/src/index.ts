@@ -7,3 +7,5 @@ export { Scheduler } from './scheduler';
 export { RunConsole, timestamp } from './console';
 export { parseWithSpec, resolveStepDecorators } from './decorators';
 export type { ResolvedDecorator } from './decorators';
+export { encodeTaskArgs, decodeTaskArgs } from './taskArgs';
+export type { TaskArgs } from './taskArgs';

@@ -10,6 +10,8 @@ import {
   type FlowGraph,
   type FlowSpec,
   type LaunchPlan,
+  type Launcher,
+  type LauncherRun,
   type MetadataProvider,
   flowDecoratorsOf,
   parametersOf,
@@ -18,8 +20,16 @@ import {
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
 import { resolveStepDecorators } from './decorators';
+import { LocalLauncher } from './localLauncher';
 import { originRun, planResume } from './resume';
 import { Scheduler } from './scheduler';
+import { TaskLaunches } from './taskLaunch';
+
+/**
+ * Task processes kept booted ahead of need: enough to hide process start behind running tasks. A flow
+ * without splits runs one task at a time, so one process booting beside it is enough.
+ */
+const WARM_PROCESSES = 2;
 
 export interface RunRequest {
   graph: FlowGraph;
@@ -92,10 +102,29 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   }
   if (metadata.registerArtifacts) await metadata.registerArtifacts(parameterTask, 0, (await store.readAttempt(parameterTask, 0)).artifacts);
 
+  // What every task gets wherever it runs: the run's settings, so code in a task (a client reading another
+  // flow) sees the run's datastore and records. A local process also gets this machine's environment.
+  const runEnv = {
+    ...request.config.toEnv(),
+    [Settings.defaultDatastore]: request.datastoreName,
+    [Settings.datastoreRoot]: request.storage.root,
+    [Settings.defaultMetadata]: request.metadataName,
+    [Settings.datastoreSysrootLocal]: request.localRoot,
+  };
+  const splits = Object.values(graph.steps).some((step) => step.next.length > 1 || step.foreach !== undefined);
+  const computeDecorators = Object.keys(graph.steps).map((name) => launchPlan(name).compute?.decorator);
+  const localLauncher = new LocalLauncher({
+    bundlePath: request.codePackage.path,
+    cwd: request.cwd,
+    runEnv,
+    // No process is booted ahead for a run whose every step runs elsewhere.
+    warmProcesses: computeDecorators.every(Boolean) ? 0 : Math.min(request.maxWorkers, splits ? WARM_PROCESSES : 1),
+  });
+  const launchers: Launcher[] = [localLauncher, ...new Set(computeDecorators.filter((d) => d !== undefined))];
+  const launcherRun: LauncherRun = { flowName: graph.flowName, runId: run.runId, datastore: { name: request.datastoreName, root: request.storage.root }, metadata: request.metadataName };
   const scheduler = new Scheduler({
     graph,
     runId: run.runId,
-    bundlePath: request.codePackage.path,
     store,
     metadata,
     console,
@@ -112,21 +141,22 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     },
     cloner: resume?.cloner,
     launchPlan,
-    env: {
-      ...process.env,
-      ...request.config.toEnv(),
-      // So code in a task (the client reading another flow) sees the run's datastore and records.
-      [Settings.defaultDatastore]: request.datastoreName,
-      [Settings.datastoreRoot]: request.storage.root,
-      [Settings.defaultMetadata]: request.metadataName,
-      [Settings.datastoreSysrootLocal]: request.localRoot,
-    } as Record<string, string>,
-    cwd: request.cwd,
+    launcher: localLauncher,
+    launches: new TaskLaunches({ store, storage: request.storage, datastoreName: request.datastoreName, codePackage: request.codePackage, runEnv }),
+    hostBoundRoot: registry.metadataProvider(request.metadataName).hostBound ? request.localRoot : undefined,
     sidecars: registry.sidecars(),
   });
   request.onRunStarted?.(run.runId, scheduler);
-  const succeeded = await scheduler.execute();
-  await metadata.finishRun(graph.flowName, run.runId, succeeded ? 'succeeded' : 'failed');
+  let succeeded = false;
+  try {
+    for (const launcher of launchers) await launcher.runStarted?.(launcherRun);
+    succeeded = await scheduler.execute();
+  } finally {
+    for (const launcher of launchers) {
+      await launcher.runFinished?.(launcherRun, succeeded ? 'succeeded' : 'failed').catch((error: unknown) => console.error(`Cleaning up after the run failed: ${(error as Error).message}`));
+    }
+    await metadata.finishRun(graph.flowName, run.runId, succeeded ? 'succeeded' : 'failed');
+  }
   if (succeeded) console.info('Done!');
   return { runId: run.runId, succeeded, failure: scheduler.failure };
 }

@@ -1,11 +1,14 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, MetadataProvider, RunEvent, Sidecar, TaskCommand, TaskRef } from '@flowkit/core';
+import { Readable } from 'node:stream';
+import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
 import type { RunConsole } from './console';
-import { launchLocal, WarmPool } from './localLauncher';
+import { exitCause } from './exits';
+import { readTaskRecords, writeTaskRecords } from './records';
 import type { Cloner } from './resume';
-import { encodeTaskArgs, type TaskArgs } from './taskArgs';
+import type { TaskArgs } from './taskArgs';
+import type { TaskLaunches, TrackedLaunch } from './taskLaunch';
 import { captureStream } from './taskOutput';
 
 /** One enclosing split, as the scheduler tracks it to know when a join has all its inputs. */
@@ -28,13 +31,15 @@ interface RunningTask {
   task: PendingTask;
   ref: TaskRef;
   attempt: number;
+  launch: TrackedLaunch;
   launched: LaunchedTask;
+  /** Why the launcher could not start it, when it could not. */
+  launchFailure?: string;
 }
 
 export interface SchedulerContext {
   graph: FlowGraph;
   runId: string;
-  bundlePath: string;
   store: FlowDataStore;
   metadata: MetadataProvider;
   console: RunConsole;
@@ -45,18 +50,15 @@ export interface SchedulerContext {
   taskArgs: Pick<TaskArgs, 'maxNumSplits' | 'datastore' | 'datastoreRoot' | 'metadata' | 'localRoot' | 'originRunId' | 'withSpecs'>;
   /** How to launch a step's tasks (decorators applied). */
   launchPlan(stepName: string): LaunchPlan;
-  env: Record<string, string>;
-  cwd: string;
+  /** Where a step's tasks run unless a compute decorator takes them: local processes. */
+  launcher: Launcher;
+  launches: TaskLaunches;
+  /** The local root, when the metadata provider keeps its records there: records of tasks that ran elsewhere are copied in. */
+  hostBoundRoot?: string;
   sidecars: Sidecar[];
   /** On resume: finds the origin run's finished task to clone instead of running one. */
   cloner?: Cloner;
 }
-
-/**
- * Task processes kept booted ahead of need: enough to hide process start behind running tasks. A flow
- * without splits runs one task at a time, so one process booting beside it is enough.
- */
-const WARM_PROCESSES = 2;
 
 /** How long a task gets between SIGTERM and SIGKILL when the run is stopped. */
 const KILL_GRACE_MS = 5000;
@@ -75,15 +77,7 @@ export class Scheduler {
   private changed = false;
   private wake: () => void = () => undefined;
 
-  /** `node bundleLoader.js <bundle> warm`: the task arguments replace `warm` (or arrive on stdin for a warm process). */
-  private readonly taskCommand: TaskCommand;
-  private readonly warm: WarmPool;
-
-  constructor(private readonly context: SchedulerContext) {
-    this.taskCommand = { argv: [process.execPath, require.resolve('./bundleLoader'), context.bundlePath, 'warm'], env: context.env, cwd: context.cwd };
-    const splits = Object.values(context.graph.steps).some((step) => step.next.length > 1 || step.foreach !== undefined);
-    this.warm = new WarmPool(this.taskCommand, Math.min(context.maxWorkers, splits ? WARM_PROCESSES : 1));
-  }
+  constructor(private readonly context: SchedulerContext) {}
 
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
   async execute(): Promise<boolean> {
@@ -101,7 +95,6 @@ export class Scheduler {
       }
     } finally {
       clearInterval(heartbeat);
-      this.warm.close();
       rmSync(this.logDir, { recursive: true, force: true });
     }
     return this.finished && this.failed === undefined;
@@ -171,7 +164,7 @@ export class Scheduler {
       ));
     const taskRef: TaskRef = { flowName: ref.flowName, runId: ref.runId, stepName: ref.stepName, taskId: ref.taskId };
     const plan = this.context.launchPlan(task.stepName);
-    const args = encodeTaskArgs({
+    const args: TaskArgs = {
       ...this.context.taskArgs,
       stepName: task.stepName,
       runId,
@@ -180,15 +173,18 @@ export class Scheduler {
       userAttempts: plan.userAttempts,
       inputPaths: task.inputPaths,
       splitIndex: task.splitIndex,
-    });
-    const command = { argv: [...this.taskCommand.argv.slice(0, -1), ...args], env: { ...this.context.env, ...plan.env }, cwd: this.context.cwd };
-    // Warm processes share the run's environment; a step with its own variables starts a fresh one.
-    const launched = plan.compute
-      ? plan.compute.decorator.launch(command, plan.compute.attributes)
-      : Object.keys(plan.env).length === 0
-        ? this.warm.launch(args, task.stepName === 'end')
-        : launchLocal(command);
-    const entry: RunningTask = { task, ref: taskRef, attempt, launched };
+    };
+    const launch = this.context.launches.describe(taskRef, args, plan);
+    const [launcher, attributes] = plan.compute ? [plan.compute.decorator, plan.compute.attributes] : [this.context.launcher, {}];
+    let launched: LaunchedTask;
+    let launchFailure: string | undefined;
+    try {
+      launched = await launcher.launch(launch, attributes);
+    } catch (error) {
+      launchFailure = (error as Error).message;
+      launched = notLaunched(launchFailure);
+    }
+    const entry: RunningTask = { task, ref: taskRef, attempt, launch, launched, launchFailure };
     this.running.add(entry);
     const label = `${runId}/${task.stepName}/${taskRef.taskId} (${launched.label})`;
     this.context.console.taskInfo(label, attempt === 0 ? 'Task is starting.' : `Task is starting (retry ${attempt}).`);
@@ -227,20 +223,30 @@ export class Scheduler {
       captureStream(launched.stderr, `${base}.stderr`, 'stderr', this.context.console, () => label),
     ]);
     if (timer) clearTimeout(timer);
-    const crash = exit.code === 0 ? undefined : await this.crashCause(ref, attempt, exit, timedOut ? plan.timeoutSeconds : undefined);
+    const remote = entry.launch.wentRemote;
+    if (remote) await this.mergeRecords(ref, attempt);
+    const crash =
+      entry.launchFailure === undefined
+        ? exit.code === 0
+          ? undefined
+          : await this.crashCause(ref, attempt, exit, timedOut ? plan.timeoutSeconds : undefined)
+        : `could not be launched: ${entry.launchFailure}`;
     // The task could not say why it died, so its log says it for it (`flowkit logs` shows it).
     if (crash) appendFileSync(`${base}.stderr`, `FlowKit: the task ${crash}.\n`);
-    await Promise.all([
-      this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
-      this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
-    ]);
+    // A task launched elsewhere saved its own logs, unless it died before it could: then what streamed here is kept.
+    if (!remote || crash || !(await this.context.store.hasLog(ref, attempt, 'stderr'))) {
+      await Promise.all([
+        this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
+        this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
+      ]);
+    }
+    if (crash) await this.recordCrash(ref, attempt, crash, remote);
     if (exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt) {
       this.context.console.taskInfo(label, 'Task finished successfully.');
       this.emit({ type: 'task-finished', ref, attempt, status: 'succeeded' });
       await this.advance(entry.task, ref, attempt);
       return;
     }
-    if (crash) await this.recordCrash(ref, attempt, crash);
     this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
     if (this.failed === undefined && attempt + 1 < plan.userAttempts + (plan.fallbackAttempt ? 1 : 0)) {
       this.context.console.taskInfo(label, `Task failed; retrying${plan.retryDelaySeconds > 0 ? ` in ${plan.retryDelaySeconds} s` : ''}.`);
@@ -257,19 +263,25 @@ export class Scheduler {
   /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code). */
   private async crashCause(ref: TaskRef, attempt: number, exit: { code: number | null; signal: string | null }, timeoutSeconds: number | undefined): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
-    if (record?.status === 'failed') return undefined;
-    if (timeoutSeconds !== undefined) return `timed out after ${timeoutSeconds} s`;
-    if (exit.signal === 'SIGSEGV') return 'crashed with a segmentation fault (SIGSEGV)';
-    if (exit.signal === 'SIGKILL') return 'was killed by SIGKILL (out of memory, or killed by hand)';
-    if (exit.signal) return `was killed by ${exit.signal}`;
-    return `exited with code ${exit.code}`;
+    return record?.status === 'failed' ? undefined : exitCause(exit, timeoutSeconds);
   }
 
-  private async recordCrash(ref: TaskRef, attempt: number, cause: string): Promise<void> {
+  private async recordCrash(ref: TaskRef, attempt: number, cause: string, remote: boolean): Promise<void> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
     if (!record) await this.context.metadata.startAttempt(ref, attempt);
     await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error: `Task ${cause}` });
+    // A later attempt elsewhere (the @catch fallback) reads why this one failed from the datastore.
+    const root = this.context.hostBoundRoot;
+    if (remote && root) await this.context.store.saveRecords(ref, attempt, readTaskRecords(root, ref));
     this.context.console.error(`Task ${ref.runId}/${ref.stepName}/${ref.taskId} ${cause}.`);
+  }
+
+  /** Copies the records a task that ran elsewhere saved beside its attempt into the local root. */
+  private async mergeRecords(ref: TaskRef, attempt: number): Promise<void> {
+    const root = this.context.hostBoundRoot;
+    if (!root) return;
+    const files = await this.context.store.loadRecords(ref, attempt);
+    if (files) writeTaskRecords(root, ref, files);
   }
 
   /** Queues what follows a finished task, as its stored transition says. */
@@ -318,4 +330,15 @@ export class Scheduler {
   private emit(event: RunEvent): void {
     for (const sidecar of this.context.sidecars) sidecar.event(event);
   }
+}
+
+/** Stands for a task its launcher could not start: it ends at once with the reason on stderr. */
+function notLaunched(reason: string): LaunchedTask {
+  return {
+    label: 'not launched',
+    stdout: Readable.from([]),
+    stderr: Readable.from([`${reason}\n`]),
+    exited: Promise.resolve({ code: 127, signal: null }),
+    kill: () => undefined,
+  };
 }

@@ -15,8 +15,8 @@ export interface TaskArgs {
   datastore: string;
   datastoreRoot: string;
   metadata: string;
-  /** Where local records live (the local datastore root). */
-  localRoot: string;
+  /** Where local records live (the local datastore root); absent for a task away from this machine. */
+  localRoot?: string;
   originRunId?: string;
   /** Run-time decorators (`--with`). */
   withSpecs: DecoratorSpec[];
@@ -34,8 +34,8 @@ export function encodeTaskArgs(args: TaskArgs): string[] {
     '--datastore', args.datastore,
     '--datastore-root', args.datastoreRoot,
     '--metadata', args.metadata,
-    '--local-root', args.localRoot,
   ];
+  if (args.localRoot !== undefined) argv.push('--local-root', args.localRoot);
   if (args.splitIndex !== undefined) argv.push('--split-index', String(args.splitIndex));
   if (args.originRunId !== undefined) argv.push('--origin-run-id', args.originRunId);
   if (args.withSpecs.length > 0) argv.push('--with', JSON.stringify(args.withSpecs));
@@ -81,7 +81,7 @@ export function decodeTaskArgs(argv: string[]): TaskArgs {
     datastore: required('datastore'),
     datastoreRoot: required('datastore-root'),
     metadata: required('metadata'),
-    localRoot: required('local-root'),
+    localRoot: options.get('local-root'),
     originRunId: origin === undefined ? undefined : validateId('run', origin),
     withSpecs: JSON.parse(options.get('with') ?? '[]') as DecoratorSpec[],
   };

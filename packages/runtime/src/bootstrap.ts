@@ -1,0 +1,93 @@
+/*
+ * `node -e <this file> <url> <sha256> <map url or -> step <name> ...`: how a task starts in an image that has
+ * nothing but Node. It fetches the run's code package, refuses it unless its sha256 matches, runs the task
+ * in a scratch directory with its output copied to this process's own (what a backend's log stream shows)
+ * and to files, then runs the package's `finish` entry, which saves those logs and the attempt's records to
+ * the datastore. It exits as the task did. Node's builtins only: it runs before any FlowKit code exists here.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FETCH_ATTEMPTS = 4;
+
+/** A URL as it may be shown: a presigned URL's query string is its credential. */
+function shown(url: string): string {
+  return url.split('?')[0] as string;
+}
+
+function fetchOnce(url: string): Promise<Buffer> {
+  if (url.startsWith('file://')) return Promise.resolve(readFileSync(fileURLToPath(url)));
+  const get = url.startsWith('https://') ? httpsGet : httpGet;
+  return new Promise((resolve, reject) => {
+    get(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${response.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+async function fetchBytes(url: string): Promise<Buffer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(url);
+    } catch (error) {
+      if (attempt === FETCH_ATTEMPTS) throw new Error(`cannot fetch ${shown(url)}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
+/** Runs the task, copying each stream to this process's own and to a file; resolves with how it ended. */
+function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout: string; stderr: string }): Promise<string> {
+  const child = spawn(process.execPath, [bundle, ...taskArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const copies = (['stdout', 'stderr'] as const).map((stream) => {
+    const file = createWriteStream(logs[stream]);
+    child[stream].on('data', (chunk: Buffer) => {
+      file.write(chunk);
+      process[stream].write(chunk);
+    });
+    return new Promise((resolve) => child[stream].on('end', () => file.end(resolve)));
+  });
+  // A backend stops a job with SIGTERM: the task gets it, then its logs are still saved.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => {
+    child.once('error', (error) => resolve(`could not start: ${error.message}`));
+    child.once('exit', (code, signal) => void Promise.all(copies).then(() => resolve(signal ?? String(code))));
+  });
+}
+
+async function main(): Promise<void> {
+  const [url, sha, mapUrl, ...taskArgs] = process.argv.slice(1) as [string, string, string, ...string[]];
+  const dir = mkdtempSync(join(tmpdir(), 'flowkit-task-'));
+  try {
+    const code = await fetchBytes(url);
+    const actual = createHash('sha256').update(code).digest('hex');
+    if (actual !== sha) throw new Error(`the code package at ${shown(url)} has sha256 ${actual}, not ${sha}: refusing to run it`);
+    const bundle = join(dir, `${sha}.js`);
+    writeFileSync(bundle, code);
+    // The source map only turns stack traces back into the flow's own lines: a task runs without it.
+    if (mapUrl !== '-') await fetchBytes(mapUrl).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
+    const logs = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };
+    const exit = await runTask(bundle, taskArgs, dir, logs);
+    const finish = spawn(process.execPath, [bundle, 'finish', logs.stdout, logs.stderr, exit, ...taskArgs], { cwd: dir, stdio: 'inherit' });
+    const saved = await new Promise<number | null>((resolve) => finish.once('exit', resolve).once('error', () => resolve(null)));
+    if (saved !== 0) process.stderr.write('FlowKit bootstrap: the task ended but its logs and records could not be saved.\n');
+    const signal = constants.signals[exit as keyof typeof constants.signals];
+    process.exitCode = signal !== undefined ? 128 + signal : /^\d+$/.test(exit) ? Number(exit) : 127;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`FlowKit bootstrap: ${error.message}\n`);
+  process.exitCode = 1;
+});

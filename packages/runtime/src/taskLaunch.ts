@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import {
+  DataStoreError,
+  Settings,
+  sha256,
+  type DataStore,
+  type FlowDataStore,
+  type LaunchPlan,
+  type PublishedCodePackage,
+  type RemoteTaskCommand,
+  type TaskLaunch,
+  type TaskRef,
+} from '@flowkit/core';
+import type { CodePackage } from './codePackage';
+import { encodeTaskArgs, type TaskArgs } from './taskArgs';
+
+/** How long a code package URL stays valid: a job may wait in a queue for hours (7 days is S3's most). */
+const URL_SECONDS = 7 * 24 * 3600;
+
+export interface TaskLaunchOptions {
+  store: FlowDataStore;
+  storage: DataStore;
+  datastoreName: string;
+  codePackage: CodePackage;
+  /** The run's settings as every task gets them (FLOWKIT_*), without the host's other variables. */
+  runEnv: Record<string, string>;
+}
+
+/** A TaskLaunch that remembers whether it went remote: then the task saves its own logs and records. */
+export interface TrackedLaunch extends TaskLaunch {
+  readonly wentRemote: boolean;
+}
+
+/**
+ * Describes each attempt for a launcher (the portable task spec) and, the first time a launcher asks for
+ * a remote command, publishes the run's code package to its datastore.
+ */
+export class TaskLaunches {
+  private published?: Promise<{ codePackage: PublishedCodePackage; mapUrl: string }>;
+  private bootstrap?: string;
+
+  constructor(private readonly options: TaskLaunchOptions) {}
+
+  describe(ref: TaskRef, args: TaskArgs, plan: LaunchPlan): TrackedLaunch {
+    const env = { ...this.options.runEnv, ...plan.env };
+    let wentRemote = false;
+    return {
+      ref,
+      attempt: args.attempt,
+      taskArgs: encodeTaskArgs(args),
+      env,
+      resources: plan.resources,
+      get wentRemote() {
+        return wentRemote;
+      },
+      remote: async (): Promise<RemoteTaskCommand> => {
+        const { codePackage, mapUrl } = await this.publish();
+        wentRemote = true;
+        // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
+        const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
+        const { [Settings.datastoreSysrootLocal]: _hostPath, ...remoteEnv } = env;
+        return { argv: ['node', '-e', this.bootstrapSource(), codePackage.url, codePackage.sha, mapUrl, ...taskArgs], env: remoteEnv, codePackage };
+      },
+    };
+  }
+
+  private publish(): Promise<{ codePackage: PublishedCodePackage; mapUrl: string }> {
+    this.published ??= (async () => {
+      const { store, storage, datastoreName, codePackage } = this.options;
+      if (!storage.url) {
+        throw new DataStoreError(`The '${datastoreName}' datastore cannot hand a task on another machine the code package (it makes no URLs).`, {
+          hint: 'run with a datastore that can, e.g. --datastore s3',
+        });
+      }
+      // Addressed by the file's own bytes (CodePackage.sha is esbuild's output, before the source map line).
+      const code = readFileSync(codePackage.path);
+      const sha = sha256(code);
+      const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
+      const [url, mapUrl] = await Promise.all([storage.url(key, URL_SECONDS), storage.url(`${key}.map`, URL_SECONDS)]);
+      return { codePackage: { sha, key, url }, mapUrl };
+    })();
+    return this.published;
+  }
+
+  private bootstrapSource(): string {
+    // `node -e` wraps the source in a function: a trailing line comment would swallow its closing brace.
+    this.bootstrap ??= readFileSync(require.resolve('./bootstrap'), 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+    return this.bootstrap;
+  }
+}

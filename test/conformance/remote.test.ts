@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { combinations, runCombination, type Combination } from '@flowkit/testing';
+import { FLOWKIT_BIN, REPO_ROOT } from '../helpers/flowkit';
+import { S3TestServer } from '../helpers/s3server';
+
+/**
+ * The remote context: every task of the flow runs through the remote-like compute plugin
+ * (test/fixtures/flowkit-plugin-remote-like) as a job in an empty directory that fetches the code package
+ * from s3rver, with the local metadata provider (records merged back from the datastore). basic_artifact on
+ * every graph shape, then every other test once, on the first shape it fits. Not here: wide_foreach (1200
+ * jobs of three processes each: the scale case stays with the dev-local context), tag_mutation (its
+ * tasks change the run's tags through the client, which a job away from the local records cannot reach;
+ * with the metadata service it can) and run_id_file (its task reads a file the CLI wrote on this machine).
+ */
+const GRAPH_PREFERENCE = ['small-foreach', 'small-branch', 'single-linear', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear', 'wide-foreach'];
+const NOT_REMOTE = ['wide_foreach', 'tag_mutation', 'run_id_file'];
+
+function remoteCombinations(): Combination[] {
+  const all = combinations({ contexts: ['remote'] }).filter((c) => !NOT_REMOTE.includes(c.template.name));
+  const chosen = all.filter((c) => c.template.name === 'basic_artifact');
+  for (const graph of GRAPH_PREFERENCE) {
+    for (const combo of all) if (combo.graph.name === graph && !chosen.some((c) => c.template.name === combo.template.name)) chosen.push(combo);
+  }
+  return chosen;
+}
+
+describe('conformance: remote', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-remote-'));
+  const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
+  const combos = remoteCombinations();
+  let server: S3TestServer;
+
+  beforeAll(async () => {
+    server = await S3TestServer.start(['flowkit']);
+    const role = join(workDir, 'role.json');
+    writeFileSync(role, JSON.stringify({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }));
+    Object.assign(process.env, server.env('s3://flowkit/conformance-remote'), {
+      FLOWKIT_PLUGINS: join(REPO_ROOT, 'test', 'fixtures', 'flowkit-plugin-remote-like'),
+      FLOWKIT_REMOTE_LIKE_ROLE: role,
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  test('the subset covers every graph shape and every test that can run remotely', () => {
+    expect(new Set(combos.map((c) => c.graph.name))).toEqual(new Set(combinations({ contexts: ['remote'], tests: ['basic_artifact'] }).map((c) => c.graph.name)));
+    expect(new Set(combos.map((c) => c.template.name))).toEqual(new Set(combinations().map((c) => c.template.name).filter((name) => !NOT_REMOTE.includes(name))));
+  });
+
+  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
+    await runCombination(combo, options);
+  }, 300000);
+});
