@@ -75,6 +75,21 @@ describe('metadata service: runs', () => {
     expect(runs.body.next).toBeNull();
   });
 
+  test('an orchestrator gives the run id: recording it again returns the first run; a bad id is refused', async () => {
+    const first = await newRun('Orchestrated', { runId: 'sfn-0a1b', tags: ['first'] });
+    const again = await newRun('Orchestrated', { runId: 'sfn-0a1b', tags: ['second'] });
+    const numbered = await newRun('Orchestrated');
+    expect(first.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(first.body.tags).toEqual(['first']);
+    expect(numbered.body.runId).toMatch(/^\d+$/);
+    const runs = await api('GET', '/flows/Orchestrated/runs');
+    expect(runs.body.items.map((r: { runId: string }) => r.runId).sort()).toEqual([numbered.body.runId, 'sfn-0a1b'].sort());
+    const bad = await newRun('Orchestrated', { runId: '../x' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/run id/);
+  });
+
   test('lists filter by tags (user or system), status and time in the database, and page without gaps or repeats', async () => {
     const before = Date.now();
     for (let i = 0; i < 25; i++) await newRun('Paged', { tags: i % 2 ? ['odd'] : [], systemTags: [`user:${i < 5 ? 'bob' : 'alice'}`] });

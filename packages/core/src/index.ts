@@ -2,7 +2,7 @@ export { FlowSpec, bindTask } from './flowspec';
 export type { ForeachFrame, Inputs, MergeOptions, NextOptions, StepNames, TaskBinding } from './flowspec';
 export { step, makeStepDecorator, makeFlowDecorator, isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
-export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue, parameterEnvName } from './parameter';
+export { Parameter, isParameterDefinition, parametersOf, parseParameterValue, defaultParameterValue, parameterEnvName, parameterValues } from './parameter';
 export type { IncludeEncoding, ParameterContext, ParameterDefinition, ParameterOptions, ParameterType } from './parameter';
 export { IncludeFile, readIncludedFiles } from './includeFile';
 export type { IncludeFileOptions } from './includeFile';
@@ -39,6 +39,7 @@ export type {
   FlowKitPlugin,
   MetadataProvider,
   MetadataProviderFactory,
+  NewRun,
   RunEvent,
   Sidecar,
   StepDecorator,

@@ -136,3 +136,15 @@ export function defaultParameterValue(definition: ParameterDefinition, context: 
   }
   return value;
 }
+
+/** Each parameter's value as given by name (the command line, an orchestrator's input), else FLOWKIT_RUN_<NAME>, else its default. */
+export function parameterValues(parameters: Map<string, ParameterDefinition>, args: Record<string, unknown>, context: { flowName: string; userName: string }): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  for (const [field, definition] of parameters) {
+    let given = args[definition.name];
+    if (Array.isArray(given)) given = given[given.length - 1];
+    if (given === undefined) values.set(field, defaultParameterValue(definition, context));
+    else values.set(field, parseParameterValue(definition, definition.type === 'boolean' && given === '' ? 'true' : String(given)));
+  }
+  return values;
+}

@@ -52,9 +52,22 @@ export interface UrlReader {
 }
 
 /** The record of runs, tasks and attempts; ids are allocated here. */
+/** What a new run is recorded with. */
+export interface NewRun {
+  user: string;
+  tags: string[];
+  systemTags: string[];
+  originRunId?: string;
+  runId?: string;
+}
+
 export interface MetadataProvider {
   readonly name: string;
-  newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }): Promise<RunRecord>;
+  /**
+   * Records a new run. Its id is allocated, unless an orchestrator gives it (`runId`): then recording the same
+   * id again returns the run already recorded, so an engine may repeat the call.
+   */
+  newRun(flowName: string, run: NewRun): Promise<RunRecord>;
   /** Allocates a task id unless one is given (the `_parameters` pseudo-task is task 0). */
   newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info?: TaskInfo): Promise<TaskRecord>;
   startAttempt(ref: TaskRef, attempt: number): Promise<void>;

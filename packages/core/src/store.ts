@@ -184,6 +184,18 @@ export class FlowDataStore {
     return data && (JSON.parse(data.toString('utf8')) as Record<string, string>);
   }
 
+  /**
+   * How many tasks a finished foreach fans out to, as `{"splits": n}` at a fixed key beside its attempts: what a
+   * state machine reads (an S3 GetObject) to size its Map, since only references travel through the engine.
+   */
+  async saveSplitCount(ref: TaskRef, count: number): Promise<void> {
+    await this.storage.put(this.splitCountKey(ref), Buffer.from(JSON.stringify({ splits: count })));
+  }
+
+  splitCountKey(ref: TaskRef): string {
+    return `${this.taskPrefix(ref)}/splits.json`;
+  }
+
   /** Stores a code package (and its source map) under `<flow>/_code/`, once; returns the bundle's key. */
   async saveCodePackage(sha: string, code: Buffer, map: Buffer | undefined): Promise<string> {
     const key = `${this.flowName}/_code/${sha}.js`;

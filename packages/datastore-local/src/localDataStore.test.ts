@@ -95,6 +95,16 @@ describe('LocalMetadataProvider', () => {
     expect(ids.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  test('a run id given by an orchestrator is recorded once, listed beside numbered runs and never reused', async () => {
+    const meta = new LocalMetadataProvider(fresh());
+    const given = await meta.newRun('Flow', { runId: 'sfn-3f2a', user: 'ada', tags: ['a'], systemTags: [] });
+    expect(await meta.newRun('Flow', { runId: 'sfn-3f2a', user: 'bob', tags: ['b'], systemTags: [] })).toEqual(given);
+    const numbered = await meta.newRun('Flow', { user: 'ada', tags: [], systemTags: [] });
+    expect(numbered.runId).toBe('1');
+    expect((await meta.listRuns('Flow')).map((run) => run.runId).sort()).toEqual(['1', 'sfn-3f2a']);
+    await expect(meta.newRun('Flow', { runId: '../up', user: 'ada', tags: [], systemTags: [] })).rejects.toThrow(PathspecError);
+  });
+
   test('tasks, attempts and tags round-trip', async () => {
     const root = fresh();
     const meta = new LocalMetadataProvider(root);

@@ -5,6 +5,8 @@ import {
   validateId,
   type AttemptRecord,
   type MetadataProvider,
+  type NewRun,
+  type PathspecKind,
   type RunFilter,
   type RunRecord,
   type TaskFilter,
@@ -31,11 +33,22 @@ export class LocalMetadataProvider implements MetadataProvider {
     this.files = new LocalDataStore(root);
   }
 
-  async newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }): Promise<RunRecord> {
+  async newRun(flowName: string, run: NewRun): Promise<RunRecord> {
     validateId('flow', flowName);
-    let runId = Math.max(0, ...this.numericNames(flowName)) + 1;
-    while (!this.files.createExclusive(`${flowName}/${runId}`)) runId++;
-    const record: RunRecord = { flowName, runId: String(runId), createdAt: Date.now(), ...run };
+    const { runId: given, ...fields } = run;
+    let runId: string;
+    if (given !== undefined) {
+      runId = validateId('run', given);
+      if (!this.files.createExclusive(`${flowName}/${runId}`)) {
+        const existing = this.read<RunRecord>(`${flowName}/${runId}/${META}/run.json`);
+        if (existing) return existing;
+      }
+    } else {
+      let next = Math.max(0, ...this.runNames(flowName).filter((name) => /^\d+$/.test(name)).map(Number)) + 1;
+      while (!this.files.createExclusive(`${flowName}/${next}`)) next++;
+      runId = String(next);
+    }
+    const record: RunRecord = { flowName, runId, createdAt: Date.now(), ...fields };
     this.write(`${flowName}/${runId}/${META}/run.json`, record);
     return record;
   }
@@ -68,13 +81,13 @@ export class LocalMetadataProvider implements MetadataProvider {
     return this.files
       .listSync('')
       .filter((name) => !name.startsWith('_') && isValid('flow', name))
-      .filter((flow) => this.numericNames(flow).some((run) => this.read(`${flow}/${run}/${META}/run.json`)))
+      .filter((flow) => this.runNames(flow).some((run) => this.read(`${flow}/${run}/${META}/run.json`)))
       .sort();
   }
 
   async listRuns(flowName: string, filter: RunFilter = {}): Promise<RunRecord[]> {
     validateId('flow', flowName);
-    return this.numericNames(flowName)
+    return this.runNames(flowName)
       .map((run) => this.read<RunRecord>(`${flowName}/${run}/${META}/run.json`))
       .filter((run): run is RunRecord => run !== undefined)
       .filter(
@@ -84,7 +97,7 @@ export class LocalMetadataProvider implements MetadataProvider {
           (filter.since === undefined || run.createdAt >= filter.since) &&
           (filter.until === undefined || run.createdAt < filter.until),
       )
-      .sort((a, b) => b.createdAt - a.createdAt || Number(b.runId) - Number(a.runId))
+      .sort((a, b) => b.createdAt - a.createdAt || b.runId.localeCompare(a.runId, 'en', { numeric: true }))
       .slice(0, filter.limit);
   }
 
@@ -164,11 +177,9 @@ export class LocalMetadataProvider implements MetadataProvider {
     }
   }
 
-  private numericNames(flowName: string): number[] {
-    return this.files
-      .listSync(flowName)
-      .filter((name) => /^\d+$/.test(name))
-      .map(Number);
+  /** Names under a flow that may be runs (allocated numbers, or ids an orchestrator gave); a run has a run.json. */
+  private runNames(flowName: string): string[] {
+    return this.files.listSync(flowName).filter((name) => isValid('run', name));
   }
 
   private runKey(flowName: string, runId: string): string {
@@ -193,7 +204,7 @@ export class LocalMetadataProvider implements MetadataProvider {
   }
 }
 
-function isValid(kind: 'flow' | 'step' | 'task', name: string): boolean {
+function isValid(kind: PathspecKind, name: string): boolean {
   try {
     validateId(kind, name);
     return true;

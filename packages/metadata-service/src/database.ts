@@ -1,4 +1,4 @@
-import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core';
+import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type NewRun, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core';
 import { types, type Pool, type PoolClient } from 'pg';
 import { HttpError, badRequest, cursorOf, encodeCursor } from './validate';
 import type { Page, ServiceTask } from './wire';
@@ -185,7 +185,8 @@ export class MetadataDatabase {
     await this.pool.query('SELECT 1');
   }
 
-  newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }, requestId?: string): Promise<RunRecord> {
+  /** A new run numbered 1, 2, 3... per flow; its id is that number unless an orchestrator gave one (then idempotent). */
+  newRun(flowName: string, run: NewRun, requestId?: string): Promise<RunRecord> {
     return this.once('run', requestId, async (client) => {
       const now = Date.now();
       // One row per flow numbers its runs 1, 2, 3...; its row lock orders concurrent creations.
@@ -197,10 +198,12 @@ export class MetadataDatabase {
       const number = (rows[0] as { last_run_number: number }).last_run_number;
       const created = await client.query<RunRow>(
         `INSERT INTO runs (flow_name, run_id, run_number, user_name, created_at, tags, system_tags, origin_run_id, status, last_heartbeat)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $5) RETURNING ${RUN_COLUMNS}`,
-        [flowName, String(number), number, run.user, now, run.tags, run.systemTags, run.originRunId ?? null],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $5) ON CONFLICT DO NOTHING RETURNING ${RUN_COLUMNS}`,
+        [flowName, run.runId ?? String(number), number, run.user, now, run.tags, run.systemTags, run.originRunId ?? null],
       );
-      return runRecord(created.rows[0] as RunRow);
+      if (created.rows[0]) return runRecord(created.rows[0]);
+      const existing = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE flow_name = $1 AND run_id = $2`, [flowName, run.runId]);
+      return runRecord(existing.rows[0] as RunRow);
     });
   }
 

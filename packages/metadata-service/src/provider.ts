@@ -10,6 +10,7 @@ import {
   type AttemptRecord,
   type Config,
   type MetadataProvider,
+  type NewRun,
   type RunFilter,
   type RunRecord,
   type TaskFilter,
@@ -88,7 +89,7 @@ export class ServiceMetadataProvider implements MetadataProvider {
     await this.call('GET', '/flows?limit=1', undefined, CHECK_RETRY);
   }
 
-  async newRun(flowName: string, run: { user: string; tags: string[]; systemTags: string[]; originRunId?: string }): Promise<RunRecord> {
+  async newRun(flowName: string, run: NewRun): Promise<RunRecord> {
     return this.call<RunRecord>('POST', `${this.path(flowName)}/runs`, { ...run, requestId: randomUUID() });
   }
 

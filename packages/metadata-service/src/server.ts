@@ -106,12 +106,13 @@ function routes(db: MetadataDatabase): Route[] {
       return { body: await db.listFlows(limit, cursor) };
     }),
     route('POST', '/flows/:flow/runs', async ({ params, body }) => {
-      const b = v.body(body, ['user', 'tags', 'systemTags', 'originRunId', 'requestId']);
+      const b = v.body(body, ['user', 'tags', 'systemTags', 'originRunId', 'runId', 'requestId']);
       const run = {
         user: v.text(b.user, 'user', 256),
         tags: v.tags(b.tags ?? [], 'tags'),
         systemTags: v.tags(b.systemTags ?? [], 'systemTags'),
         originRunId: v.optional(b.originRunId, (x) => v.id('run', x)),
+        runId: v.optional(b.runId, (x) => v.id('run', x)),
       };
       return { status: 201, body: await db.newRun(params.flow as string, run, v.optional(b.requestId, v.requestId)) };
     }),

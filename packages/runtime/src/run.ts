@@ -1,7 +1,6 @@
 import {
   ConfigError,
   FlowDataStore,
-  FlowKitError,
   Settings,
   registry,
   type Config,
@@ -21,6 +20,7 @@ import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
 import { resolveStepDecorators } from './decorators';
 import { LocalLauncher } from './localLauncher';
+import { recordParameters } from './parameters';
 import { originRun, planResume } from './resume';
 import { Scheduler } from './scheduler';
 import { TaskLaunches } from './taskLaunch';
@@ -89,18 +89,8 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   console.info(`Workflow starting (run-id ${run.runId}):`);
   if (originRunId !== undefined) console.info(`Resuming run ${originRunId}${resume?.resumeStep ? ` from step '${resume.resumeStep}'` : ''}: finished tasks before it are cloned.`);
 
-  const parameterTask = await metadata.newTask({ flowName: graph.flowName, runId: run.runId, stepName: '_parameters', taskId: '0' });
-  if (originRunId === undefined) {
-    const refs = await store.saveArtifacts(parameters);
-    await store.commitAttempt(parameterTask, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
-  } else {
-    // A resumed run keeps the origin's parameters.
-    const origin = { flowName: graph.flowName, runId: originRunId, stepName: '_parameters', taskId: '0' };
-    const attempt = await store.latestDoneAttempt(origin);
-    if (attempt === undefined) throw new FlowKitError(`Run ${graph.flowName}/${originRunId} never stored its parameters, so it cannot be resumed.`, { hint: 'start a new run' });
-    await store.cloneAttempt(origin, attempt, parameterTask, 0);
-  }
-  if (metadata.registerArtifacts) await metadata.registerArtifacts(parameterTask, 0, (await store.readAttempt(parameterTask, 0)).artifacts);
+  // A resumed run keeps the origin's parameters.
+  await recordParameters(store, metadata, run.runId, originRunId === undefined ? { values: parameters } : { originRunId });
 
   // What every task gets wherever it runs: the run's settings, so code in a task (a client reading another
   // flow) sees the run's datastore and records. A local process also gets this machine's environment.

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
 import type { RunConsole } from './console';
 import { exitCause } from './exits';
+import { PARAMETERS_PATH } from './parameters';
 import { readTaskRecords, writeTaskRecords } from './records';
 import type { Cloner } from './resume';
 import type { TaskArgs } from './taskArgs';
@@ -81,7 +82,7 @@ export class Scheduler {
 
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
   async execute(): Promise<boolean> {
-    this.queue.push({ stepName: 'start', inputPaths: ['_parameters/0'], frames: [] });
+    this.queue.push({ stepName: 'start', inputPaths: [PARAMETERS_PATH], frames: [] });
     const heartbeat = this.startHeartbeat();
     try {
       while (!this.finished && (this.failed === undefined || this.running.size > 0)) {

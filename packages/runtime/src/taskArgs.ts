@@ -22,6 +22,27 @@ export interface TaskArgs {
   withSpecs: DecoratorSpec[];
 }
 
+/**
+ * The same command as an orchestrator (Step Functions, Argo) gives it: no task id, inputs or split index, which
+ * the task derives from the graph and the foreach indices the engine passes (outermost first). The attempt is
+ * the engine's retry count of the state.
+ */
+export type OrchestratedTaskArgs = Omit<TaskArgs, 'taskId' | 'inputPaths' | 'splitIndex'> & { foreachIndices: number[] };
+
+/** `init`: records a run an orchestrator started, under the id it gave, with its parameters. */
+export interface InitArgs {
+  runId: string;
+  datastore: string;
+  datastoreRoot: string;
+  metadata: string;
+  localRoot?: string;
+  /** Parameter values by parameter name, as text (as on the command line). */
+  parameters: Record<string, string>;
+  tags: string[];
+  /** The system tag `runtime:<name>` (e.g. step-functions). */
+  runtime: string;
+}
+
 export function encodeTaskArgs(args: TaskArgs): string[] {
   const argv = [
     'step', args.stepName,
@@ -42,25 +63,14 @@ export function encodeTaskArgs(args: TaskArgs): string[] {
   return argv;
 }
 
+/** True for a `step` command an orchestrator gave (foreach indices instead of a task id). */
+export function isOrchestrated(argv: string[]): boolean {
+  return argv[0] === 'step' && argv.includes('--foreach-indices') && !argv.includes('--task-id');
+}
+
 export function decodeTaskArgs(argv: string[]): TaskArgs {
-  if (argv[0] !== 'step' || !argv[1]) throw usage('expected `step <name> ...`');
-  const options = new Map<string, string>();
-  for (let i = 2; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!key?.startsWith('--') || value === undefined) throw usage(`unexpected '${key}'`);
-    options.set(key.slice(2), value);
-  }
-  const required = (name: string): string => {
-    const value = options.get(name);
-    if (value === undefined) throw usage(`missing --${name}`);
-    return value;
-  };
-  const integer = (name: string, value: string): number => {
-    if (!/^\d+$/.test(value)) throw usage(`--${name} takes a whole number`);
-    return Number(value);
-  };
-  const inputPaths = required('input-paths').split(',').filter(Boolean);
+  const options = parseOptions(argv, 'step');
+  const inputPaths = options.required('input-paths').split(',').filter(Boolean);
   for (const path of inputPaths) {
     const [step, task, extra] = path.split('/');
     if (extra !== undefined || !step || !task) throw usage(`bad input path '${path}'`);
@@ -68,25 +78,98 @@ export function decodeTaskArgs(argv: string[]): TaskArgs {
     validateId('task', task);
   }
   const split = options.get('split-index');
+  return {
+    ...commonArgs(options, argv),
+    taskId: validateId('task', options.required('task-id')),
+    inputPaths,
+    splitIndex: split === undefined ? undefined : options.integer('split-index', split),
+  };
+}
+
+export function decodeOrchestratedArgs(argv: string[]): OrchestratedTaskArgs {
+  const options = parseOptions(argv, 'step');
+  const indices = options.required('foreach-indices');
+  return {
+    ...commonArgs(options, argv),
+    foreachIndices: indices === '' ? [] : indices.split(',').map((index) => options.integer('foreach-indices', index)),
+  };
+}
+
+export function decodeInitArgs(argv: string[]): InitArgs {
+  const options = parseOptions(argv, 'init');
+  const parameters = options.json('parameters', {});
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters) || Object.values(parameters).some((v) => typeof v !== 'string')) {
+    throw usage('--parameters takes a JSON object of parameter names to text values');
+  }
+  const tags = options.json('tags', []);
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw usage('--tags takes a JSON array of strings');
+  return {
+    runId: validateId('run', options.required('run-id')),
+    datastore: options.required('datastore'),
+    datastoreRoot: options.required('datastore-root'),
+    metadata: options.required('metadata'),
+    localRoot: options.get('local-root'),
+    parameters: parameters as Record<string, string>,
+    tags: tags as string[],
+    runtime: runtimeName(options.get('runtime') ?? 'orchestrated'),
+  };
+}
+
+function runtimeName(name: string): string {
+  if (!/^[a-z][a-z0-9-]{0,63}$/.test(name)) throw usage(`--runtime takes a name like step-functions, got '${name}'`);
+  return name;
+}
+
+function commonArgs(options: ReturnType<typeof parseOptions>, argv: string[]) {
   const origin = options.get('origin-run-id');
   return {
-    stepName: validateId('step', argv[1]),
-    runId: validateId('run', required('run-id')),
-    taskId: validateId('task', required('task-id')),
-    attempt: integer('attempt', required('attempt')),
-    userAttempts: integer('user-attempts', required('user-attempts')),
-    inputPaths,
-    splitIndex: split === undefined ? undefined : integer('split-index', split),
-    maxNumSplits: integer('max-num-splits', required('max-num-splits')),
-    datastore: required('datastore'),
-    datastoreRoot: required('datastore-root'),
-    metadata: required('metadata'),
+    stepName: validateId('step', argv[1] as string),
+    runId: validateId('run', options.required('run-id')),
+    attempt: options.integer('attempt', options.required('attempt')),
+    userAttempts: options.integer('user-attempts', options.required('user-attempts')),
+    maxNumSplits: options.integer('max-num-splits', options.required('max-num-splits')),
+    datastore: options.required('datastore'),
+    datastoreRoot: options.required('datastore-root'),
+    metadata: options.required('metadata'),
     localRoot: options.get('local-root'),
     originRunId: origin === undefined ? undefined : validateId('run', origin),
-    withSpecs: JSON.parse(options.get('with') ?? '[]') as DecoratorSpec[],
+    withSpecs: options.json('with', []) as DecoratorSpec[],
+  };
+}
+
+/** `<verb> [<step>] --name value ...`, every option once. */
+function parseOptions(argv: string[], verb: 'step' | 'init') {
+  if (argv[0] !== verb || (verb === 'step' && !argv[1])) throw usage(`expected \`${verb}${verb === 'step' ? ' <name>' : ''} ...\``);
+  const options = new Map<string, string>();
+  for (let i = verb === 'step' ? 2 : 1; i < argv.length; i += 2) {
+    const key = argv[i];
+    const value = argv[i + 1];
+    if (!key?.startsWith('--') || value === undefined) throw usage(`unexpected '${key}'`);
+    options.set(key.slice(2), value);
+  }
+  return {
+    get: (name: string) => options.get(name),
+    required(name: string): string {
+      const value = options.get(name);
+      if (value === undefined) throw usage(`missing --${name}`);
+      return value;
+    },
+    integer(name: string, value: string): number {
+      if (!/^\d+$/.test(value)) throw usage(`--${name} takes a whole number`);
+      return Number(value);
+    },
+    json(name: string, fallback: unknown): unknown {
+      const value = options.get(name);
+      if (value === undefined) return fallback;
+      try {
+        return JSON.parse(value);
+      } catch {
+        throw usage(`--${name} takes JSON`);
+      }
+    },
   };
 }
 
 function usage(problem: string): FlowKitError {
-  return new FlowKitError(`Bad task command line: ${problem}.`, { hint: 'task processes are started by `flowkit run`; do not start them by hand' });
+  return new FlowKitError(`Bad task command line: ${problem}.`, { hint: 'task processes are started by `flowkit run` or an orchestrator FlowKit compiled the flow for; do not start them by hand' });
 }

@@ -10,14 +10,16 @@ import {
   resolveUser,
   type FlowGraph,
   type FlowKitPlugin,
+  type FlowSpec,
   type TaskRef,
 } from '@flowkit/core';
 import { findFlowClass } from './flowClass';
 import { resolveStepDecorators } from './decorators';
-import { executeTask, type TaskSpec } from './task/executor';
+import { executeTask } from './task/executor';
 import { exitCause, parseExit } from './exits';
 import { readTaskRecords, writeTaskRecords } from './records';
-import { decodeTaskArgs, type TaskArgs } from './taskArgs';
+import { afterOrchestratedTask, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
+import { decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
 
 /** Where a task away from this machine keeps host-bound records: under its working directory, the bootstrap's scratch. */
 const SCRATCH_ROOT = '.flowkit';
@@ -58,38 +60,58 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
   const argv = process.argv.slice(2);
   for (const plugin of plugins) registry.use(plugin);
   if (argv[0] === 'finish') return finishTask(graph, argv.slice(1));
-  const args = decodeTaskArgs(argv[0] === 'warm' ? await taskFromStdin() : argv);
   const flowClass = findFlowClass(flowModule, graph.flowName);
-  const { config, store, metadata } = await openTask(graph, args);
-  const spec: TaskSpec = { ...args, user: resolveUser(config) };
-  if (!graph.steps[spec.stepName]) throw new FlowKitError(`Flow ${graph.flowName} has no step '${spec.stepName}'.`);
-  await executeTask(spec, {
+  if (argv[0] === 'init') return initRun(graph, flowClass, decodeInitArgs(argv));
+  const command = argv[0] === 'warm' ? await taskFromStdin() : argv;
+  const orchestrated = isOrchestrated(command) ? decodeOrchestratedArgs(command) : undefined;
+  const given = orchestrated ?? decodeTaskArgs(command);
+  const { config, store, ref, metadata } = await openTask(graph, given, orchestrated !== undefined);
+  const args = orchestrated ? await resolveOrchestratedTask(graph, orchestrated, store, metadata) : (given as TaskArgs);
+  await executeTask({ ...args, user: resolveUser(config) }, {
     graph,
     flowClass,
     store,
     metadata,
-    decorators: resolveStepDecorators(registry, flowClass, graph, spec.stepName, args.withSpecs),
+    decorators: resolveStepDecorators(registry, flowClass, graph, args.stepName, args.withSpecs),
   });
+  if (orchestrated) await afterOrchestratedTask(graph, ref, store, metadata);
+}
+
+/** Where a task's command says its run lives. */
+type Backends = Pick<TaskArgs, 'datastore' | 'datastoreRoot' | 'metadata' | 'localRoot'>;
+
+function openBackends(graph: FlowGraph, args: Backends, orchestrated: boolean) {
+  const config = loadConfig();
+  const storage = registry.dataStore(args.datastore).create(args.datastoreRoot, config);
+  const store = new FlowDataStore(storage, graph.flowName, registry.serializers());
+  const factory = registry.metadataProvider(args.metadata);
+  const scratch = args.localRoot === undefined && factory.hostBound ? resolve(SCRATCH_ROOT) : undefined;
+  // Nothing would copy a host-bound provider's records back from where an engine runs the tasks.
+  if (scratch && orchestrated) {
+    throw new FlowKitError(`The '${args.metadata}' metadata provider keeps its records on one machine, so an orchestrator's tasks cannot share them.`, { hint: 'deploy with --metadata service' });
+  }
+  return { config, store, scratch, metadata: factory.create(config, args.localRoot ?? resolve(SCRATCH_ROOT)) };
 }
 
 /**
  * The datastore and records of a task. A task away from this machine (no `--local-root`) keeps the records
  * of a host-bound provider under a scratch root in its working directory, seeded with its earlier attempts'.
  */
-async function openTask(graph: FlowGraph, args: TaskArgs) {
-  const config = loadConfig();
-  const storage = registry.dataStore(args.datastore).create(args.datastoreRoot, config);
-  const store = new FlowDataStore(storage, graph.flowName, registry.serializers());
-  const factory = registry.metadataProvider(args.metadata);
-  const ref: TaskRef = { flowName: graph.flowName, runId: args.runId, stepName: args.stepName, taskId: args.taskId };
-  const scratch = args.localRoot === undefined && factory.hostBound ? resolve(SCRATCH_ROOT) : undefined;
-  if (scratch) {
+async function openTask(graph: FlowGraph, args: TaskArgs | OrchestratedTaskArgs, orchestrated: boolean) {
+  const opened = openBackends(graph, args, orchestrated);
+  const ref: TaskRef = 'taskId' in args ? { flowName: graph.flowName, runId: args.runId, stepName: args.stepName, taskId: args.taskId } : orchestratedRef(graph, args);
+  if (opened.scratch) {
     for (let attempt = 0; attempt < args.attempt; attempt++) {
-      const files = await store.loadRecords(ref, attempt);
-      if (files) writeTaskRecords(scratch, ref, files);
+      const files = await opened.store.loadRecords(ref, attempt);
+      if (files) writeTaskRecords(opened.scratch, ref, files);
     }
   }
-  return { config, store, ref, scratch, metadata: factory.create(config, args.localRoot ?? resolve(SCRATCH_ROOT)) };
+  return { ...opened, ref };
+}
+
+async function initRun(graph: FlowGraph, flowClass: new () => FlowSpec, args: InitArgs): Promise<void> {
+  const { config, store, metadata } = openBackends(graph, args, true);
+  await initOrchestratedRun(graph, flowClass, args, { store, metadata, config, user: resolveUser(config) });
 }
 
 /**
@@ -99,8 +121,9 @@ async function openTask(graph: FlowGraph, args: TaskArgs) {
  */
 async function finishTask(graph: FlowGraph, argv: string[]): Promise<void> {
   const [stdoutFile, stderrFile, exitText, ...taskArgs] = argv as [string, string, string, ...string[]];
-  const args = decodeTaskArgs(taskArgs);
-  const { store, ref, scratch, metadata } = await openTask(graph, args);
+  const orchestrated = isOrchestrated(taskArgs);
+  const args = orchestrated ? decodeOrchestratedArgs(taskArgs) : decodeTaskArgs(taskArgs);
+  const { store, ref, scratch, metadata } = await openTask(graph, args, orchestrated);
   const exit = parseExit(exitText);
   if (exit.code !== 0 && (await metadata.listAttempts(ref)).find((a) => a.attempt === args.attempt)?.status !== 'failed') {
     const cause = exitCause(exit);

@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import {
   ParameterError,
-  defaultParameterValue,
-  parseParameterValue,
   openBackends,
+  parameterValues,
   resolveUser,
   validateTags,
   type Config,
@@ -65,18 +64,6 @@ function describeParameter(definition: ParameterDefinition): string {
   if (definition.required) parts.push('[required]');
   else if (definition.default !== undefined) parts.push(`[default: ${shown}]`);
   return parts.filter(Boolean).join(' ');
-}
-
-/** Each parameter's value from the command line, else FLOWKIT_RUN_<NAME>, else its default. */
-export function parameterValues(parameters: Map<string, ParameterDefinition>, args: Record<string, unknown>, context: { flowName: string; userName: string }): Map<string, unknown> {
-  const values = new Map<string, unknown>();
-  for (const [field, definition] of parameters) {
-    let given = args[definition.name];
-    if (Array.isArray(given)) given = given[given.length - 1];
-    if (given === undefined) values.set(field, defaultParameterValue(definition, context));
-    else values.set(field, parseParameterValue(definition, definition.type === 'boolean' && given === '' ? 'true' : String(given)));
-  }
-  return values;
 }
 
 /** `flowkit run` (and `resume`): one new run of the flow; returns the exit code (130 when interrupted). */

@@ -25,6 +25,7 @@ import {
 } from '@flowkit/core';
 import type { ResolvedDecorator } from '../decorators';
 import { faultPoint } from '../faults';
+import { PARAMETERS_PATH } from '../parameters';
 import type { TaskArgs } from '../taskArgs';
 import { ArtifactScope } from './artifacts';
 import { makeInputViews, mergeInputs, type TaskInput } from './inputs';
@@ -42,7 +43,6 @@ export interface TaskContext {
   decorators: ResolvedDecorator[];
 }
 
-const PARAMETERS_PATH = '_parameters/0';
 const ITEM_SAVE_CONCURRENCY = 16;
 
 /** Runs one attempt: loads inputs, runs the user's step, stores artifacts, then marks the attempt DONE. */
