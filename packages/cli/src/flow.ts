@@ -45,7 +45,7 @@ export function graphPackage(): Promise<typeof import('@flowkit/graph')> {
 
 /** Where a flow's graphs and code packages are cached: `_code/` under its local root. */
 export function codeCacheDir(flowDir: string, config: Config): string {
-  return join(registry.dataStore('local').defaultRoot(config, flowDir), '_code');
+  return join(registry.embeddedDataStore().defaultRoot(config, flowDir), '_code');
 }
 
 /**
@@ -102,9 +102,9 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const graph = await checkedGraph(file, cacheDir);
   const { datastoreName, metadataName } = backendNames(choices, config);
   const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);
-  // The local datastore always: a client inside a step finds the local root through it, whatever the run's datastore.
-  const needs = { dataStores: [datastoreName, 'local'], metadata: metadataName, stepDecorators };
-  const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module }) => module);
+  // The embedded datastore always: a client inside a step finds the local root through it, whatever the run's datastore.
+  const needs = { dataStores: [datastoreName, registry.embeddedDataStore().name], metadata: metadataName, stepDecorators };
+  const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => plugin.taskModule ?? module);
   const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   return { file: graph.file, flowDir, graph, codePackage, flowClass, parameters: parametersOf(new flowClass()) };

@@ -18,13 +18,14 @@ export interface Backends {
 
 /**
  * Opens the datastore and metadata provider chosen by options, then settings, then the embedded
- * defaults (local). The CLI and the client both start here, so they always read the same place.
+ * defaults (the local datastore and records). The CLI and the client both start here, so they always read the same place.
  */
 export function openBackends(options: BackendOptions, config: Config, flowDir: string): Backends {
   const { datastoreName, metadataName } = backendNames(options, config);
   const factory = registry.dataStore(datastoreName);
   const root = options.datastoreRoot ?? config.get(Settings.datastoreRoot) ?? factory.defaultRoot(config, flowDir);
-  const localRoot = datastoreName === 'local' ? root : registry.dataStore('local').defaultRoot(config, flowDir);
+  const embedded = registry.embeddedDataStore();
+  const localRoot = datastoreName === embedded.name ? root : embedded.defaultRoot(config, flowDir);
   return {
     datastoreName,
     storage: factory.create(root, config),
@@ -34,10 +35,10 @@ export function openBackends(options: BackendOptions, config: Config, flowDir: s
   };
 }
 
-/** The datastore and metadata provider options choose: the options, then settings, then local. */
+/** The datastore and metadata provider options choose: the options, then settings, then the embedded defaults. */
 export function backendNames(options: BackendOptions, config: Config): { datastoreName: string; metadataName: string } {
   return {
-    datastoreName: options.datastore ?? config.get(Settings.defaultDatastore) ?? 'local',
-    metadataName: options.metadata ?? config.get(Settings.defaultMetadata) ?? 'local',
+    datastoreName: options.datastore ?? config.get(Settings.defaultDatastore) ?? registry.embeddedDataStore().name,
+    metadataName: options.metadata ?? config.get(Settings.defaultMetadata) ?? registry.embeddedMetadataProvider().name,
   };
 }

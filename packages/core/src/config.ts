@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from './errors';
 
 /**
- * Settings are named once, as FLOWKIT_* names. A value comes from the environment, else from the
+ * Settings are named once, as FLOWKIT_* names: core's here, each plugin's in its own package. A value comes from the environment, else from the
  * profile JSON `$FLOWKIT_HOME/config[_<profile>].json` (written by `flowkit configure`), else a default.
  */
 export const Settings = {
@@ -19,11 +19,6 @@ export const Settings = {
   plugins: 'FLOWKIT_PLUGINS',
   /** Seconds between a scheduler's heartbeats to a metadata provider that tracks liveness. */
   heartbeatSeconds: 'FLOWKIT_HEARTBEAT_SECONDS',
-  /** The metadata service (`--metadata service`): its URL, and its bearer token (environment only, never logged). */
-  serviceUrl: 'FLOWKIT_SERVICE_URL',
-  serviceAuthKey: 'FLOWKIT_SERVICE_AUTH_KEY',
-  /** The PostgreSQL database `flowkit metadata-service start` uses when --database-url is not given. */
-  serviceDatabaseUrl: 'FLOWKIT_SERVICE_DATABASE_URL',
 } as const;
 
 export class Config {

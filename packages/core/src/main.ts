@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import type { FlowSpec } from './flowspec';
 
 const LOADING_BUNDLE = Symbol.for('flowkit.loadingFlowBundle');
@@ -16,8 +18,9 @@ export function main(flowClass: abstract new () => FlowSpec): void {
   }
   const file = process.argv[1];
   if (!file) throw new Error('main() needs the flow file as the script node runs.');
-  // The CLI depends on core, so core reaches it at run time, from the user's installation.
-  const cli = require('@flowkit/cli') as { runFlowFile(file: string, args: string[]): Promise<number> };
+  // The CLI depends on core, so core reaches it at run time, from the installation the flow file sees. Through
+  // createRequire, which bundlers do not follow: bundling core (or the client) must not pull in the CLI.
+  const cli = createRequire(resolve(file))('@flowkit/cli') as { runFlowFile(file: string, args: string[]): Promise<number> };
   void cli.runFlowFile(file, process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -39,6 +39,11 @@ export interface DataStore {
 
 export interface DataStoreFactory {
   readonly name: string;
+  /**
+   * The embedded default (FlowKit's own `local`): used when no datastore is chosen, and its default root is this
+   * machine's local root, where local records and caches live whatever the run's datastore.
+   */
+  readonly embedded?: boolean;
   /** The root when none is configured; `flowDir` is the flow file's directory. */
   defaultRoot(config: Config, flowDir: string): string;
   create(root: string, config: Config): DataStore;
@@ -51,7 +56,6 @@ export interface UrlReader {
   read(url: string, config: Config): Promise<Buffer>;
 }
 
-/** The record of runs, tasks and attempts; ids are allocated here. */
 /** What a new run is recorded with. */
 export interface NewRun {
   user: string;
@@ -61,6 +65,7 @@ export interface NewRun {
   runId?: string;
 }
 
+/** The record of runs, tasks and attempts; ids are allocated here. */
 export interface MetadataProvider {
   readonly name: string;
   /**
@@ -110,6 +115,8 @@ export interface MetadataProviderFactory {
    * `<flow>/<run>/<step>/<task>/_meta/`.
    */
   readonly hostBound?: boolean;
+  /** The embedded default, used when no metadata provider is chosen. */
+  readonly embedded?: boolean;
   /** `localRoot` is the local datastore root, where local records live. */
   create(config: Config, localRoot: string): MetadataProvider;
 }
@@ -169,6 +176,12 @@ export interface CliExtension {
 export interface FlowKitPlugin {
   readonly name: string;
   register(registry: PluginRegistry): void;
+  /**
+   * The module a run's code package takes instead of this one, when tasks need less than the CLI: it exports a
+   * `plugin` of the same name registering only what tasks use (a datastore, a metadata provider, task-side
+   * decorator hooks), so a task's bundle carries no CLI command, server or job-submitting SDK client.
+   */
+  readonly taskModule?: string;
 }
 
 const Tokens = {
@@ -270,6 +283,15 @@ export class PluginRegistry {
     return this.named(Tokens.metadata, name, 'metadata provider', '--metadata');
   }
 
+  /** The datastore used when none is chosen, whose default root is this machine's local root. */
+  embeddedDataStore(): DataStoreFactory {
+    return this.embedded<DataStoreFactory>(Tokens.dataStore, 'datastore');
+  }
+
+  embeddedMetadataProvider(): MetadataProviderFactory {
+    return this.embedded<MetadataProviderFactory>(Tokens.metadata, 'metadata provider');
+  }
+
   stepDecorator(name: string): StepDecorator {
     return this.named(Tokens.stepDecorator, name, 'step decorator', '--with / @decorator');
   }
@@ -306,6 +328,12 @@ export class PluginRegistry {
 
   private all<T>(token: symbol): T[] {
     return this.container.isRegistered(token) ? this.container.resolveAll<T>(token) : [];
+  }
+
+  private embedded<T extends { embedded?: boolean }>(token: symbol, what: string): T {
+    const found = this.all<T>(token).filter((c) => c.embedded).pop();
+    if (!found) throw new PluginError(`No embedded ${what} is installed.`, { hint: 'install @flowkit/datastore-local, which FlowKit keeps its local records and caches in' });
+    return found;
   }
 
   private named<T>(token: symbol, name: string, what: string, where: string, nameOf = (c: T) => (c as { name: string }).name): T {

@@ -13,11 +13,13 @@ export const plugin: FlowKitPlugin = {
   register(registry) {
     registry.addDataStore({
       name: 'local',
+      embedded: true,
       defaultRoot: (config, flowDir) => config.get(Settings.datastoreSysrootLocal) ?? nearestRoot(flowDir),
       create: (root) => new LocalDataStore(root),
     });
     registry.addMetadataProvider({
       name: 'local',
+      embedded: true,
       hostBound: true,
       create: (_config, localRoot) => new LocalMetadataProvider(localRoot),
     });

@@ -1,4 +1,5 @@
-import { ConfigError, Settings, loadConfig, type CliExtension } from '@flowkit/core';
+import { ConfigError, loadConfig, type CliExtension } from '@flowkit/core';
+import { ServiceSettings } from './settings';
 
 /** The part of yargs this extension uses; the plugin does not depend on the CLI's yargs. */
 interface CommandLine {
@@ -9,9 +10,9 @@ interface CommandLine {
 
 function startOptions(args: Record<string, unknown>) {
   const config = loadConfig();
-  const databaseUrl = (args['database-url'] as string | undefined) ?? config.get(Settings.serviceDatabaseUrl);
+  const databaseUrl = (args['database-url'] as string | undefined) ?? config.get(ServiceSettings.databaseUrl);
   if (!databaseUrl) {
-    throw new ConfigError('The metadata service needs a PostgreSQL database.', { hint: `pass --database-url postgres://user:password@host:5432/db, or set ${Settings.serviceDatabaseUrl}` });
+    throw new ConfigError('The metadata service needs a PostgreSQL database.', { hint: `pass --database-url postgres://user:password@host:5432/db, or set ${ServiceSettings.databaseUrl}` });
   }
   const port = args.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port takes a port number from 0 to 65535, got ${JSON.stringify(port)}.`, { hint: 'e.g. --port 8080' });
@@ -21,7 +22,7 @@ function startOptions(args: Record<string, unknown>) {
     databaseUrl,
     port,
     host: args.host as string,
-    authToken: (args['auth-token'] as string | undefined) ?? config.get(Settings.serviceAuthKey),
+    authToken: (args['auth-token'] as string | undefined) ?? config.get(ServiceSettings.authKey),
     heartbeatTimeoutSeconds,
   };
 }
@@ -66,10 +67,10 @@ export const metadataServiceCli: CliExtension = {
             'Migrate the schema, then serve until SIGTERM or Ctrl-C',
             (options) =>
               options
-                .option('database-url', { type: 'string', describe: `PostgreSQL URL (default: ${Settings.serviceDatabaseUrl})` })
+                .option('database-url', { type: 'string', describe: `PostgreSQL URL (default: ${ServiceSettings.databaseUrl})` })
                 .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0: any free port)' })
                 .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on; beyond loopback a token is required' })
-                .option('auth-token', { type: 'string', describe: `Bearer token clients must send (default: ${Settings.serviceAuthKey})` })
+                .option('auth-token', { type: 'string', describe: `Bearer token clients must send (default: ${ServiceSettings.authKey})` })
                 .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without heartbeat before a run or task is marked failed' }),
             start,
           )

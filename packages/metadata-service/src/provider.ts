@@ -4,7 +4,6 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   ConfigError,
   MetadataError,
-  Settings,
   validateId,
   type ArtifactRef,
   type AttemptRecord,
@@ -19,6 +18,7 @@ import {
   type TaskRef,
 } from '@flowkit/core';
 import { API_PREFIX, MAX_ERROR_CHARS, MAX_PAGE_SIZE, type ErrorBody, type Page, type ServiceTask } from './wire';
+import { ServiceSettings } from './settings';
 
 /** How hard to try before giving up on the service: bounded, exponential, jittered. */
 export interface RetryPolicy {
@@ -70,10 +70,10 @@ export class ServiceMetadataProvider implements MetadataProvider {
     try {
       this.base = new URL(options.url);
     } catch {
-      throw new ConfigError(`${Settings.serviceUrl} ${JSON.stringify(options.url)} is not a URL.`, { hint: 'e.g. http://127.0.0.1:8080' });
+      throw new ConfigError(`${ServiceSettings.url} ${JSON.stringify(options.url)} is not a URL.`, { hint: 'e.g. http://127.0.0.1:8080' });
     }
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
-      throw new ConfigError(`${Settings.serviceUrl} must be an http:// or https:// URL, got ${this.base.protocol}.`, { hint: 'e.g. http://127.0.0.1:8080' });
+      throw new ConfigError(`${ServiceSettings.url} must be an http:// or https:// URL, got ${this.base.protocol}.`, { hint: 'e.g. http://127.0.0.1:8080' });
     }
     this.agent = this.base.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.retry = options.retry ?? DEFAULT_RETRY;
@@ -217,7 +217,7 @@ export class ServiceMetadataProvider implements MetadataProvider {
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     throw new MetadataError(`Metadata service ${this.origin} did not answer ${method} ${API_PREFIX}${path.split('?')[0]}: ${last?.message} (${retry.attempts} tries over ${seconds} s).`, {
-      hint: `start it (flowkit metadata-service start --database-url postgres://...) or point ${Settings.serviceUrl} at it`,
+      hint: `start it (flowkit metadata-service start --database-url postgres://...) or point ${ServiceSettings.url} at it`,
     });
   }
 
@@ -259,9 +259,9 @@ async function readAnswer(response: IncomingMessage): Promise<unknown> {
 
 /** The provider as settings describe it: FLOWKIT_SERVICE_URL, and FLOWKIT_SERVICE_AUTH_KEY when the service wants a token. */
 export function providerFromConfig(config: Config): ServiceMetadataProvider {
-  const url = config.get(Settings.serviceUrl);
+  const url = config.get(ServiceSettings.url);
   if (!url) {
-    throw new ConfigError(`The service metadata provider needs ${Settings.serviceUrl}.`, { hint: `set ${Settings.serviceUrl}=http://host:port (where \`flowkit metadata-service start\` listens)` });
+    throw new ConfigError(`The service metadata provider needs ${ServiceSettings.url}.`, { hint: `set ${ServiceSettings.url}=http://host:port (where \`flowkit metadata-service start\` listens)` });
   }
-  return new ServiceMetadataProvider({ url, authToken: config.get(Settings.serviceAuthKey) });
+  return new ServiceMetadataProvider({ url, authToken: config.get(ServiceSettings.authKey) });
 }
