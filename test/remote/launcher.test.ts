@@ -128,6 +128,22 @@ describe('remote launcher seam', () => {
     expect(run.stderr).toContain('@remote jobs cannot reach the local datastore; run with --datastore s3');
   }, 60000);
 
+  test('a command a plugin adds prepares the flow and reads each step\'s launch plan, as a deployer would', async () => {
+    const flow = FLOW.replace('  @step square() {', '  @retry({ times: 2 }) @resources({ cpu: 2 }) @step square() {').replace("import { FlowSpec, step,", "import { FlowSpec, resources, retry, step,");
+    writeFileSync(join(dir, 'planned_flow.ts'), flow);
+    const result = await flowkit(['remote-like', 'plan', 'planned_flow.ts', '--with', 'remote:queue=nightly'], { cwd: dir, env });
+    expect(result.stderr).toBe('');
+    const plan = JSON.parse(result.stdout) as { flow: string; codePackage: string; steps: Array<Record<string, unknown>> };
+    expect(plan.flow).toBe('RemoteFlow');
+    expect(readdirSync(join(root, '_code'))).toContain(`${plan.codePackage}.js`);
+    expect(plan.steps.map((s) => s.step)).toEqual(['start', 'square', 'join', 'end']);
+    expect(plan.steps[1]).toEqual({ step: 'square', compute: { name: 'remote', queue: 'nightly' }, resources: { cpu: 2, memory: 4096, gpu: 0 }, userAttempts: 3 });
+    expect(plan.steps[0]).toMatchObject({ compute: { name: 'remote', queue: 'nightly' }, userAttempts: 1 });
+    const bad = await flowkit(['remote-like', 'plan', 'planned_flow.ts', '--with', 'remote:zone=eu'], { cwd: dir, env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("@remote has no attribute 'zone'");
+  }, 60000);
+
   // Last: it leaves the flow's code package in S3 corrupted.
   test('a code package whose bytes do not match its sha256 is refused by the bootstrap', async () => {
     const keys = (await server.keys('remote/RemoteFlow/_code/')).filter((key) => key.endsWith('.js'));

@@ -14,11 +14,11 @@ import {
   type Config,
   type FlowGraph,
   type FlowKitPlugin,
-  type FlowSpec,
-  type ParameterDefinition,
+  type LaunchPlan,
+  type PreparedFlow,
 } from '@flowkit/core';
 import type { LintIssue } from '@flowkit/graph';
-import { buildCodePackage, loadCodePackage, parseWithSpec, type CodePackage } from '@flowkit/runtime';
+import { buildCodePackage, loadCodePackage, parseWithSpec, planLaunches } from '@flowkit/runtime';
 import { VERSION } from './version';
 
 /** The flow failed lint: every issue, located, then a count. */
@@ -79,16 +79,6 @@ export interface RunChoices extends BackendOptions {
   with?: string[];
 }
 
-export interface PreparedFlow {
-  file: string;
-  flowDir: string;
-  graph: FlowGraph;
-  codePackage: CodePackage;
-  flowClass: new () => FlowSpec;
-  /** Parameter definitions by field name. */
-  parameters: Map<string, ParameterDefinition>;
-}
-
 /**
  * Lints the flow, loads the plugins, bundles the flow with the plugins its tasks use into the code
  * package (cached under the local root's `_code/`), and loads it to learn the flow's parameters.
@@ -107,5 +97,14 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => plugin.taskModule ?? module);
   const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
-  return { file: graph.file, flowDir, graph, codePackage, flowClass, parameters: parametersOf(new flowClass()) };
+  let plans: ((stepName: string) => LaunchPlan) | undefined;
+  return {
+    file: graph.file,
+    flowDir,
+    graph,
+    codePackage,
+    flowClass,
+    parameters: parametersOf(new flowClass()),
+    launchPlan: (stepName) => (plans ??= planLaunches(graph, flowClass, (choices.with ?? []).map(parseWithSpec)))(stepName),
+  };
 }

@@ -1,9 +1,9 @@
 import yargs, { type Argv } from 'yargs';
-import { FlowKitError, formatError, loadConfig, registry, type Config } from '@flowkit/core';
+import { FlowKitError, formatError, loadConfig, registry, type CliContext, type Config, type PreparedFlow } from '@flowkit/core';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
-import { loadPlugins, prepareFlow, type PreparedFlow, type RunChoices } from './flow';
+import { loadPlugins, prepareFlow, type RunChoices } from './flow';
 import { UsageError, backendOptions, readOptions } from './usage';
 import { VERSION } from './version';
 
@@ -59,7 +59,8 @@ function readArgs(args: Record<string, unknown>): ReadOptions & { include?: stri
 
 function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined, done: (code: number) => void): Argv {
   const cli = yargs(argv);
-  for (const extension of registry.cliExtensions()) extension.register(cli);
+  const context: CliContext = { config, prepareFlow: (file, choices) => prepareFlow(file, config, choices) };
+  for (const extension of registry.cliExtensions()) extension.register(cli, context);
   return cli
     .scriptName('flowkit')
     .usage('$0 <command> <flow file> [options]\n\nRun and inspect FlowKit flows.')

@@ -32,6 +32,7 @@ export { discoverPluginModules, usePlugins } from './discovery';
 export { backendNames, openBackends } from './backends';
 export type { BackendOptions, Backends } from './backends';
 export type {
+  CliContext,
   CliExtension,
   DataStore,
   DataStoreFactory,
@@ -40,6 +41,7 @@ export type {
   MetadataProvider,
   MetadataProviderFactory,
   NewRun,
+  PreparedFlow,
   RunEvent,
   Sidecar,
   StepDecorator,

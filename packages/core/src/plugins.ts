@@ -7,6 +7,7 @@ import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
 import type { LaunchPlan } from './launch';
+import type { ParameterDefinition } from './parameter';
 import type { AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 import type { Bytes, Serializer } from './serialization';
 import type { ArtifactRef } from './store';
@@ -166,10 +167,32 @@ export interface Sidecar {
   close?(): Promise<void>;
 }
 
-/** Adds commands to the `flowkit` CLI; `cli` is its yargs instance. */
+/** A flow file linted and bundled as `run` does it: what a command that deploys a flow starts from. */
+export interface PreparedFlow {
+  file: string;
+  flowDir: string;
+  graph: FlowGraph;
+  /** The bundle of the flow and the plugins its tasks use: a local file `<sha>.js`, its source map beside it. */
+  codePackage: { path: string; sha: string };
+  flowClass: new () => FlowSpec;
+  /** Parameter definitions by field name. */
+  parameters: Map<string, ParameterDefinition>;
+  /** How a step launches (environment, attempts, timeout, resources, compute), its decorators validated. */
+  launchPlan(stepName: string): LaunchPlan;
+}
+
+/** What the CLI gives the commands a plugin adds. */
+export interface CliContext {
+  readonly config: Config;
+  /** Lints and bundles a flow file; `choices` as `run` takes them (`with` in `--with` form: `batch:cpu=2`). */
+  prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[] }): Promise<PreparedFlow>;
+}
+
+/** Adds commands to the `flowkit` CLI. */
 export interface CliExtension {
   readonly name: string;
-  register(cli: unknown): void;
+  /** `cli` is the CLI's yargs 17 `Argv`: add commands to it (`import type { Argv } from 'yargs'`). */
+  register(cli: unknown, context: CliContext): void;
 }
 
 /** What a plugin package exports: one function that registers everything it provides. */

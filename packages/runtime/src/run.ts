@@ -8,17 +8,15 @@ import {
   type DecoratorSpec,
   type FlowGraph,
   type FlowSpec,
-  type LaunchPlan,
   type Launcher,
   type LauncherRun,
   type MetadataProvider,
-  flowDecoratorsOf,
   parametersOf,
   readIncludedFiles,
 } from '@flowkit/core';
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
-import { resolveStepDecorators } from './decorators';
+import { planLaunches } from './launchPlans';
 import { LocalLauncher } from './localLauncher';
 import { recordParameters } from './parameters';
 import { originRun, planResume } from './resume';
@@ -69,7 +67,7 @@ export interface RunResult {
  */
 export async function runFlow(request: RunRequest): Promise<RunResult> {
   const { graph, metadata, console } = request;
-  const launchPlan = planLaunches(request);
+  const launchPlan = planLaunches(request.graph, request.flowClass, request.withSpecs);
   const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
   await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
@@ -149,27 +147,6 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   }
   if (succeeded) console.info('Done!');
   return { runId: run.runId, succeeded, failure: scheduler.failure };
-}
-
-/** Validates every step's and the flow's decorators up front, and returns how to launch each step. */
-function planLaunches(request: RunRequest): (stepName: string) => LaunchPlan {
-  const { graph, flowClass, withSpecs } = request;
-  const flowDecorators = flowDecoratorsOf(flowClass).map(({ name, attributes }) => {
-    const decorator = registry.flowDecorator(name);
-    return { decorator, attributes: decorator.validate?.(attributes, graph) ?? attributes };
-  });
-  const plans = new Map<string, () => LaunchPlan>();
-  for (const stepName of Object.keys(graph.steps)) {
-    const step = graph.steps[stepName]!;
-    const decorators = resolveStepDecorators(registry, flowClass, graph, stepName, withSpecs);
-    plans.set(stepName, () => {
-      const plan: LaunchPlan = { env: {}, userAttempts: 1, fallbackAttempt: false, retryDelaySeconds: 0, resources: {} };
-      for (const { decorator, attributes } of flowDecorators) decorator.onLaunch?.(attributes, step, plan);
-      for (const { decorator, attributes } of decorators) decorator.onLaunch?.(attributes, plan);
-      return plan;
-    });
-  }
-  return (stepName) => (plans.get(stepName) as () => LaunchPlan)();
 }
 
 function positiveSetting(config: Config, name: string, fallback: number): number {

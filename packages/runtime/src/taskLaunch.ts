@@ -36,8 +36,7 @@ export interface TrackedLaunch extends TaskLaunch {
  * a remote command, publishes the run's code package to its datastore.
  */
 export class TaskLaunches {
-  private published?: Promise<{ codePackage: PublishedCodePackage; mapUrl: string }>;
-  private bootstrap?: string;
+  private published?: Promise<PublishedPackage>;
 
   constructor(private readonly options: TaskLaunchOptions) {}
 
@@ -54,37 +53,52 @@ export class TaskLaunches {
         return wentRemote;
       },
       remote: async (): Promise<RemoteTaskCommand> => {
-        const { codePackage, mapUrl } = await this.publish();
+        const published = await this.publish();
         wentRemote = true;
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
         const { [Settings.datastoreSysrootLocal]: _hostPath, ...remoteEnv } = env;
-        return { argv: ['node', '-e', this.bootstrapSource(), codePackage.url, codePackage.sha, mapUrl, ...taskArgs], env: remoteEnv, codePackage };
+        return { argv: bootstrapArgv(published, taskArgs), env: remoteEnv, codePackage: published.codePackage };
       },
     };
   }
 
-  private publish(): Promise<{ codePackage: PublishedCodePackage; mapUrl: string }> {
-    this.published ??= (async () => {
-      const { store, storage, datastoreName, codePackage } = this.options;
-      if (!storage.url) {
-        throw new DataStoreError(`The '${datastoreName}' datastore cannot hand a task on another machine the code package (it makes no URLs).`, {
-          hint: 'run with a datastore that can, e.g. --datastore s3',
-        });
-      }
-      // Addressed by the file's own bytes (CodePackage.sha is esbuild's output, before the source map line).
-      const code = readFileSync(codePackage.path);
-      const sha = sha256(code);
-      const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
-      const [url, mapUrl] = await Promise.all([storage.url(key, URL_SECONDS), storage.url(`${key}.map`, URL_SECONDS)]);
-      return { codePackage: { sha, key, url }, mapUrl };
-    })();
+  private publish(): Promise<PublishedPackage> {
+    const { store, storage, datastoreName, codePackage } = this.options;
+    this.published ??= publishCodePackage(codePackage, store, storage, datastoreName);
     return this.published;
   }
+}
 
-  private bootstrapSource(): string {
-    // `node -e` wraps the source in a function: a trailing line comment would swallow its closing brace.
-    this.bootstrap ??= readFileSync(require.resolve('./bootstrap'), 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
-    return this.bootstrap;
+/** A code package in a datastore, with a URL for its source map (stack traces of remote tasks). */
+export interface PublishedPackage {
+  codePackage: PublishedCodePackage;
+  mapUrl: string;
+}
+
+/**
+ * Stores a run's code package and its source map in the datastore, addressed by content (stored once), with
+ * URLs a task elsewhere fetches them through.
+ */
+export async function publishCodePackage(codePackage: CodePackage, store: FlowDataStore, storage: DataStore, datastoreName: string): Promise<PublishedPackage> {
+  if (!storage.url) {
+    throw new DataStoreError(`The '${datastoreName}' datastore cannot hand a task on another machine the code package (it makes no URLs).`, {
+      hint: 'run with a datastore that can, e.g. --datastore s3',
+    });
   }
+  // Addressed by the file's own bytes (CodePackage.sha is esbuild's output, before the source map line).
+  const code = readFileSync(codePackage.path);
+  const sha = sha256(code);
+  const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
+  const [url, mapUrl] = await Promise.all([storage.url(key, URL_SECONDS), storage.url(`${key}.map`, URL_SECONDS)]);
+  return { codePackage: { sha, key, url }, mapUrl };
+}
+
+let bootstrap: string | undefined;
+
+/** The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. */
+export function bootstrapArgv(published: PublishedPackage, taskArgs: string[]): string[] {
+  // `node -e` wraps the source in a function: a trailing line comment would swallow its closing brace.
+  bootstrap ??= readFileSync(require.resolve('./bootstrap'), 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+  return ['node', '-e', bootstrap, published.codePackage.url, published.codePackage.sha, published.mapUrl, ...taskArgs];
 }

@@ -7,10 +7,10 @@ import {
   resolveUser,
   validateTags,
   type Config,
+  type PreparedFlow,
   type ParameterDefinition,
 } from '@flowkit/core';
 import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
-import type { PreparedFlow } from '../flow';
 import { backendOptions, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
