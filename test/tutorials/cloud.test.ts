@@ -1,22 +1,25 @@
+import { BatchTestServer } from '@flowkit/test-servers';
 import { flowkit, type CliResult } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 import { datasetMovies, printed, pulledTutorials, tsxScript } from '../helpers/tutorials';
 
 /**
- * Episodes 05-07 against a real S3 server (s3rver). There is no Batch plugin yet: `--with batch` is checked
- * to fail clearly, and the flows run with local compute and S3 storage, which is what can run today.
- * When @flowkit/compute-batch lands, the first test should run `--with batch` against its test endpoint.
+ * Episodes 05-07 against a real S3 server (s3rver); episode 05 runs `--with batch` against the AWS Batch test
+ * server (packages/test-servers), whose jobs reach s3rver with their job role's credentials.
  */
 let server: S3TestServer;
+let batchServer: BatchTestServer;
 let dir: string;
 let s3: Record<string, string>;
 
 beforeAll(async () => {
   server = await S3TestServer.start(['flowkit']);
+  batchServer = await BatchTestServer.start({ queues: ['tutorials'], stateDelayMs: 5, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   ({ dir } = await pulledTutorials());
   s3 = { ...server.env('s3://flowkit/tutorials'), FLOWKIT_DEFAULT_DATASTORE: 's3' };
 });
 afterAll(async () => {
+  await batchServer.stop();
   await server.close();
 });
 
@@ -28,14 +31,18 @@ async function run(args: string[]): Promise<CliResult> {
 }
 
 describe('tutorial episodes 05-07 on S3', () => {
-  test('05-helloaws: --with batch needs the Batch plugin; on S3 the flow runs and the script reads it back', async () => {
-    const batch = await flowkit(['run', '05-helloaws/helloaws.ts', '--with', 'batch'], { cwd: dir, env: s3 });
-    expect(batch.code).toBe(1);
-    expect(batch.stderr).toContain("Unknown step decorator 'batch'");
-    expect(batch.stderr).toContain('install the plugin package that provides it');
-
-    const result = await run(['05-helloaws/helloaws.ts']);
+  test('05-helloaws: --with batch runs every step as an AWS Batch job on S3, and the script reads it back', async () => {
+    const batch = {
+      ...batchServer.env(),
+      ...s3,
+      FLOWKIT_BATCH_JOB_QUEUE: 'tutorials',
+      FLOWKIT_ECS_S3_ACCESS_IAM_ROLE: 'arn:aws:iam::123456789012:role/tutorials',
+      FLOWKIT_BATCH_POLL_SECONDS: '0.1',
+    };
+    const result = await flowkit(['run', '05-helloaws/helloaws.ts', '--with', 'batch'], { cwd: dir, env: batch });
+    expect([result.code, result.stderr]).toEqual([0, '']);
     expect(printed(result.stdout)).toEqual(expect.arrayContaining(['HelloAWS is starting (HelloAWSFlow/1/start/1).', 'FlowKit says: Hi from AWS!', 'HelloAWS is finished.']));
+    expect(batchServer.jobs().map((job) => [job.tags['flowkit.step'], job.status])).toEqual([['start', 'SUCCEEDED'], ['hello', 'SUCCEEDED'], ['end', 'SUCCEEDED']]);
     expect(await server.keys('tutorials/HelloAWSFlow/1/hello/')).toEqual(expect.arrayContaining([expect.stringMatching(/0\.DONE$/)]));
 
     const client = await tsxScript(['05-helloaws/hello-client.ts'], { cwd: dir, env: s3 });

@@ -1,0 +1,110 @@
+import { BatchClient, DescribeJobsCommand, ListJobsCommand, TerminateJobCommand, type JobDetail, type JobStatus } from '@aws-sdk/client-batch';
+import { PluginError, loadConfig, resolveUser, type CliExtension, type CommandLine, type Config } from '@flowkit/core/plugin';
+import { BatchSettings } from './settings';
+
+const ACTIVE: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'];
+
+interface Filter {
+  queue: string;
+  flow?: string;
+  runId?: string;
+  user?: string;
+}
+
+function filterOf(args: Record<string, unknown>, config: Config): Filter {
+  const queue = (args.queue as string | undefined) ?? config.get(BatchSettings.jobQueue);
+  if (!queue) throw new PluginError('Which job queue?', { hint: `pass --queue q or set ${BatchSettings.jobQueue}` });
+  return {
+    queue,
+    flow: args.flow as string | undefined,
+    runId: args['run-id'] as string | undefined,
+    user: args['my-runs'] ? resolveUser(config) : (args.user as string | undefined),
+  };
+}
+
+/** FlowKit's unfinished jobs on a queue that match the filter, read from their tags. */
+async function findJobs(client: BatchClient, filter: Filter): Promise<JobDetail[]> {
+  const ids: string[] = [];
+  for (const jobStatus of ACTIVE) {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new ListJobsCommand({ jobQueue: filter.queue, jobStatus, nextToken }));
+      ids.push(...(page.jobSummaryList ?? []).map((job) => job.jobId as string));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  const jobs: JobDetail[] = [];
+  for (let i = 0; i < ids.length; i += 100) jobs.push(...((await client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + 100) }))).jobs ?? []));
+  return jobs.filter((job) => {
+    const tags = job.tags ?? {};
+    return (
+      tags['flowkit.flow'] !== undefined &&
+      (filter.flow === undefined || tags['flowkit.flow'] === filter.flow) &&
+      (filter.runId === undefined || tags['flowkit.run'] === filter.runId) &&
+      (filter.user === undefined || tags['flowkit.user'] === filter.user)
+    );
+  });
+}
+
+function table(jobs: JobDetail[]): string {
+  const rows = [['JOB ID', 'TASK', 'ATTEMPT', 'STATUS', 'USER']];
+  for (const job of jobs) {
+    const t = job.tags ?? {};
+    rows.push([job.jobId as string, `${t['flowkit.flow']}/${t['flowkit.run']}/${t['flowkit.step']}/${t['flowkit.task']}`, t['flowkit.attempt'] ?? '', job.status ?? '', t['flowkit.user'] ?? '']);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+async function withClient<T>(config: Config, use: (client: BatchClient) => Promise<T>): Promise<T> {
+  const client = new BatchClient({ endpoint: config.get(BatchSettings.endpoint), maxAttempts: 8 });
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function list(args: Record<string, unknown>): Promise<void> {
+  const config = loadConfig();
+  const jobs = await withClient(config, (client) => findJobs(client, filterOf(args, config)));
+  process.stdout.write(jobs.length === 0 ? 'No unfinished FlowKit jobs match.\n' : `${table(jobs)}\n`);
+}
+
+async function kill(args: Record<string, unknown>): Promise<void> {
+  const config = loadConfig();
+  const filter = filterOf(args, config);
+  if (filter.runId === undefined && filter.user === undefined) {
+    throw new PluginError('batch kill needs to know whose jobs to stop.', { hint: 'pass --my-runs, --run-id N or --user NAME' });
+  }
+  await withClient(config, async (client) => {
+    const jobs = await findJobs(client, filter);
+    const reason = `Killed with flowkit batch kill by ${resolveUser(config)}`;
+    await Promise.all(jobs.map((job) => client.send(new TerminateJobCommand({ jobId: job.jobId, reason }))));
+    process.stdout.write(jobs.length === 0 ? 'No unfinished FlowKit jobs match.\n' : `${table(jobs)}\nTerminated ${jobs.length} job${jobs.length === 1 ? '' : 's'}.\n`);
+  });
+}
+
+function filterOptions(cli: CommandLine): CommandLine {
+  return cli
+    .option('queue', { type: 'string', describe: `The job queue (default: ${BatchSettings.jobQueue})` })
+    .option('my-runs', { type: 'boolean', describe: 'Only jobs of your runs' })
+    .option('user', { type: 'string', describe: "Only jobs of this user's runs" })
+    .option('run-id', { type: 'string', describe: 'Only jobs of this run' })
+    .option('flow', { type: 'string', describe: 'Only jobs of this flow' });
+}
+
+export const batchCli: CliExtension = {
+  name: 'batch',
+  register(cli) {
+    cli.command(
+      'batch',
+      'AWS Batch jobs of FlowKit runs',
+      (batch) =>
+        batch
+          .command('list', 'List unfinished jobs', filterOptions, list)
+          .command('kill', 'Terminate unfinished jobs', filterOptions, kill)
+          .demandCommand(1, 'Say what to do: flowkit batch list|kill'),
+    );
+  },
+};
