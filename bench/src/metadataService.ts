@@ -3,7 +3,7 @@
  * Registers 10k tasks through the `service` provider (create, start, finish: 30k requests, 32 in flight),
  * then lists them through the HTTP API with server-side filters, and reports requests/s and p99 latency.
  */
-import { mapLimit } from '@flowkit/core';
+import { mapLimit } from '@flowkit/core/internal';
 import { ServiceMetadataProvider } from '@flowkit/metadata-service';
 import { startPostgres } from '../../test/helpers/postgres';
 import { startService } from '../../test/helpers/service';

@@ -3,7 +3,8 @@
  * through FlowKit's S3 datastore and through the plain SDK, against one s3rver in the same run; medians of rounds.
  */
 import { randomBytes } from 'node:crypto';
-import { Config, FlowDataStore, mapLimit, type ArtifactRef } from '@flowkit/core';
+import { mapLimit } from '@flowkit/core/internal';
+import { Config, FlowDataStore, type ArtifactRef } from '@flowkit/core/plugin';
 import { S3DataStore } from '@flowkit/datastore-s3';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';

@@ -5,7 +5,8 @@ import { REPO_ROOT, flowkit, project } from '../helpers/flowkit';
 const PLUGIN_DIR = join(REPO_ROOT, 'test', 'fixtures', 'flowkit-plugin-testkit');
 
 const FLOW = `
-import { FlowSpec, step, makeStepDecorator } from '@flowkit/core';
+import { FlowSpec, step } from '@flowkit/core';
+import { makeStepDecorator } from '@flowkit/core/plugin';
 const stamp = makeStepDecorator<{ label?: string }>('stamp');
 export default class PluggedFlow extends FlowSpec {
   declare stamp: string;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Config } from '@flowkit/core';
+import { Config } from '@flowkit/core/plugin';
 import { S3 } from '@flowkit/datastore-s3';
 import { flowkit, project } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';

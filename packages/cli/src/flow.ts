@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { backendNames, discoverPluginModules, parametersOf, usePlugins, writeFileAtomically, type BackendOptions } from '@flowkit/core/internal';
 import {
   FlowDefinitionError,
   FlowKitError,
-  backendNames,
-  discoverPluginModules,
-  parametersOf,
   registry,
-  usePlugins,
-  writeFileAtomically,
-  type BackendOptions,
   type Config,
   type FlowGraph,
   type FlowKitPlugin,
   type LaunchPlan,
   type PreparedFlow,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import type { LintIssue } from '@flowkit/graph';
 import { buildCodePackage, loadCodePackage, parseWithSpec, planLaunches } from '@flowkit/runtime';
 import { VERSION } from './version';
@@ -94,8 +89,8 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);
   // The embedded datastore always: a client inside a step finds the local root through it, whatever the run's datastore.
   const needs = { dataStores: [datastoreName, registry.embeddedDataStore().name], metadata: metadataName, stepDecorators };
-  const pluginModules = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => plugin.taskModule ?? module);
-  const codePackage = await buildCodePackage({ flowFile: graph.file, graph, pluginModules, cacheDir });
+  const taskPlugins = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => ({ module, taskModule: plugin.taskModule }));
+  const codePackage = await buildCodePackage({ flowFile: graph.file, graph, plugins: taskPlugins, cacheDir });
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   let plans: ((stepName: string) => LaunchPlan) | undefined;
   return {

@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
-import { FlowKitError, formatError, loadConfig, registry, type CliContext, type Config, type PreparedFlow } from '@flowkit/core';
+import { formatError } from '@flowkit/core/internal';
+import { FlowKitError, loadConfig, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
@@ -60,7 +61,7 @@ function readArgs(args: Record<string, unknown>): ReadOptions & { include?: stri
 function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined, done: (code: number) => void): Argv {
   const cli = yargs(argv);
   const context: CliContext = { config, prepareFlow: (file, choices) => prepareFlow(file, config, choices) };
-  for (const extension of registry.cliExtensions()) extension.register(cli, context);
+  for (const extension of registry.cliExtensions()) extension.register(cli as unknown as CommandLine, context);
   return cli
     .scriptName('flowkit')
     .usage('$0 <command> <flow file> [options]\n\nRun and inspect FlowKit flows.')

@@ -1,15 +1,6 @@
-import {
-  FlowDataStore,
-  current,
-  discoverPluginModules,
-  loadConfig,
-  openBackends,
-  registry,
-  resolveUser,
-  usePlugins,
-  type DataStore,
-  type MetadataProvider,
-} from '@flowkit/core';
+import { current } from '@flowkit/core';
+import { discoverPluginModules, openBackends, usePlugins } from '@flowkit/core/internal';
+import { FlowDataStore, loadConfig, registry, resolveUser, type DataStore, type MetadataProvider } from '@flowkit/core/plugin';
 
 /** Where the client reads from; by default what `flowkit run` would use from the working directory. */
 export interface ClientOptions {

@@ -9,7 +9,7 @@ import {
   type RunRecord,
   type TaskRecord,
   type TaskRef,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import { clientContext } from './context';
 import { checkNamespace, getNamespace } from './namespace';
 

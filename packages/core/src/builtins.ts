@@ -1,4 +1,5 @@
 import { makeFlowDecorator, makeStepDecorator } from './decorators';
+import { envVarsAttribute, integer, numberAttribute, positive, refuseUnknown } from './attributes';
 import { PluginError, errorType } from './errors';
 import { sourceMappedStack } from './stackTrace';
 import type { LaunchPlan } from './launch';
@@ -22,51 +23,13 @@ export const catchError = makeStepDecorator<{ var?: string; printException?: boo
 /** `@globalEnvironment({ vars })` on the flow class: environment variables for every step; a step's own win. */
 export const globalEnvironment = makeFlowDecorator<{ vars: Record<string, string> }>('globalEnvironment');
 
-type Attributes = Record<string, unknown>;
-
-function number(decorator: string, attributes: Attributes, name: string, check: (n: number) => boolean, expected: string, fallback?: number): number | undefined {
-  const value = attributes[name] ?? fallback;
-  if (value === undefined) return undefined;
-  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || !check(parsed)) {
-    throw new PluginError(`@${decorator}: ${name}=${JSON.stringify(value)} is not valid; ${name} takes ${expected}.`, {
-      hint: `e.g. @${decorator}({ ${name}: ${fallback ?? 1} }) or --with ${decorator}:${name}=${fallback ?? 1}`,
-    });
-  }
-  return parsed;
-}
-
-function refuseUnknown(decorator: string, attributes: Attributes, known: string[]): void {
-  const unknown = Object.keys(attributes).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new PluginError(`@${decorator} has no attribute ${unknown.map((n) => `'${n}'`).join(', ')}.`, { hint: `its attributes: ${known.join(', ')}` });
-  }
-}
-
-function envVars(decorator: string, attributes: Attributes): Record<string, string> {
-  refuseUnknown(decorator, attributes, ['vars']);
-  const vars = attributes.vars ?? {};
-  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
-    throw new PluginError(`@${decorator}: vars must be an object of names to values.`, { hint: `e.g. @${decorator}({ vars: { MODE: 'fast' } })` });
-  }
-  for (const [name, value] of Object.entries(vars)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof value !== 'string') {
-      throw new PluginError(`@${decorator}: ${name}=${JSON.stringify(value)} is not an environment variable.`, { hint: 'names are letters, digits and _, values are strings' });
-    }
-  }
-  return vars as Record<string, string>;
-}
-
-const integer = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
-const positive = (n: number) => n > 0;
-
 const retryDecorator: StepDecorator = {
   name: 'retry',
   validate(attributes) {
     refuseUnknown('retry', attributes, ['times', 'minutesBetweenRetries']);
     return {
-      times: number('retry', attributes, 'times', integer(0, MAX_ATTEMPTS - 1), `a whole number from 0 to ${MAX_ATTEMPTS - 1}`, 3),
-      minutesBetweenRetries: number('retry', attributes, 'minutesBetweenRetries', (n) => n >= 0, 'a number of minutes ≥ 0', 0),
+      times: numberAttribute('retry', attributes, 'times', integer(0, MAX_ATTEMPTS - 1), `a whole number from 0 to ${MAX_ATTEMPTS - 1}`, 3),
+      minutesBetweenRetries: numberAttribute('retry', attributes, 'minutesBetweenRetries', (n) => n >= 0, 'a number of minutes ≥ 0', 0),
     };
   },
   onLaunch(attributes, plan: LaunchPlan) {
@@ -80,9 +43,9 @@ const timeoutDecorator: StepDecorator = {
   validate(attributes) {
     refuseUnknown('timeout', attributes, ['seconds', 'minutes', 'hours']);
     const total =
-      (number('timeout', attributes, 'seconds', (n) => n >= 0, 'a number of seconds ≥ 0') ?? 0) +
-      60 * (number('timeout', attributes, 'minutes', (n) => n >= 0, 'a number of minutes ≥ 0') ?? 0) +
-      3600 * (number('timeout', attributes, 'hours', (n) => n >= 0, 'a number of hours ≥ 0') ?? 0);
+      (numberAttribute('timeout', attributes, 'seconds', (n) => n >= 0, 'a number of seconds ≥ 0') ?? 0) +
+      60 * (numberAttribute('timeout', attributes, 'minutes', (n) => n >= 0, 'a number of minutes ≥ 0') ?? 0) +
+      3600 * (numberAttribute('timeout', attributes, 'hours', (n) => n >= 0, 'a number of hours ≥ 0') ?? 0);
     if (total <= 0) throw new PluginError('@timeout needs a duration above zero.', { hint: 'e.g. @timeout({ minutes: 10 }) or --with timeout:seconds=600' });
     return { seconds: total };
   },
@@ -96,9 +59,9 @@ const resourcesDecorator: StepDecorator = {
   validate(attributes) {
     refuseUnknown('resources', attributes, ['cpu', 'memory', 'gpu']);
     return {
-      cpu: number('resources', attributes, 'cpu', positive, 'a number of CPUs above 0', 1),
-      memory: number('resources', attributes, 'memory', integer(1, Number.MAX_SAFE_INTEGER), 'a whole number of MB', 4096),
-      gpu: number('resources', attributes, 'gpu', integer(0, 1024), 'a whole number of GPUs', 0),
+      cpu: numberAttribute('resources', attributes, 'cpu', positive, 'a number of CPUs above 0', 1),
+      memory: numberAttribute('resources', attributes, 'memory', integer(1, Number.MAX_SAFE_INTEGER), 'a whole number of MB', 4096),
+      gpu: numberAttribute('resources', attributes, 'gpu', integer(0, 1024), 'a whole number of GPUs', 0),
     };
   },
   onLaunch(attributes, plan) {
@@ -108,7 +71,7 @@ const resourcesDecorator: StepDecorator = {
 
 const environmentDecorator: StepDecorator = {
   name: 'environment',
-  validate: (attributes) => ({ vars: envVars('environment', attributes) }),
+  validate: (attributes) => ({ vars: envVarsAttribute('environment', attributes) }),
   onLaunch(attributes, plan) {
     Object.assign(plan.env, attributes.vars);
   },
@@ -157,7 +120,7 @@ const catchDecorator: StepDecorator = {
 
 const globalEnvironmentDecorator: FlowDecorator = {
   name: 'globalEnvironment',
-  validate: (attributes) => ({ vars: envVars('globalEnvironment', attributes) }),
+  validate: (attributes) => ({ vars: envVarsAttribute('globalEnvironment', attributes) }),
   onLaunch(attributes, _step, plan) {
     Object.assign(plan.env, attributes.vars);
   },

@@ -1,4 +1,5 @@
-import { FlowSpec, flowDecoratorsOf, isStepMethod, makeFlowDecorator, makeStepDecorator, step, stepDecoratorsOf } from './index';
+import { flowDecoratorsOf, isStepMethod, makeFlowDecorator, makeStepDecorator, step, stepDecoratorsOf } from './decorators';
+import { FlowSpec } from './flowspec';
 
 const retry = makeStepDecorator<{ times?: number }>('retry');
 const label = makeFlowDecorator<{ name: string }>('label');

@@ -49,6 +49,11 @@ export interface PublishedCodePackage {
 export interface RemoteTaskCommand {
   /** `node -e <bootstrap> ...`: fetches the code package, checks its sha256, runs the task, saves its logs and records. */
   argv: string[];
+  /**
+   * The same command in parts: `argv` is `node -e <source> ...args`. A backend that limits a command's size
+   * (ECS: 8 KiB of overrides) may ship the source once instead, e.g. in a job definition's environment.
+   */
+  bootstrap: { source: string; args: string[] };
   /** The task's environment: the run's settings and the step's own variables, never the host's. */
   env: Record<string, string>;
   codePackage: PublishedCodePackage;
@@ -74,6 +79,15 @@ export interface TaskLaunch {
   remote(): Promise<RemoteTaskCommand>;
 }
 
+/** How a task ended. */
+export interface TaskExit {
+  /** The exit code of its process; null when a signal killed it or it never ran. */
+  code: number | null;
+  signal: string | null;
+  /** What the backend says about the end (a Batch status reason, a pod's), shown when the task could not say why itself. */
+  reason?: string;
+}
+
 /** A running task wherever it runs: a local process, a Batch job, a Kubernetes pod. */
 export interface LaunchedTask {
   /** What the output prefix shows: a pid, a job id. */
@@ -81,8 +95,8 @@ export interface LaunchedTask {
   /** The task's output as it runs (a local pipe, a log stream polled from the backend). */
   readonly stdout: NodeJS.ReadableStream;
   readonly stderr: NodeJS.ReadableStream;
-  /** Settles when the task ended: its exit code, or the signal that killed it. */
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Settles when the task ended: its exit code, or the signal that killed it, and the backend's reason. */
+  readonly exited: Promise<TaskExit>;
   /** Stops the task (a timeout, Ctrl-C); SIGKILL stops it for good. */
   kill(signal: NodeJS.Signals): void;
 }

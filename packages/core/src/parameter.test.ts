@@ -1,4 +1,5 @@
-import { Parameter, ParameterError, defaultParameterValue, isParameterDefinition, parametersOf, parseParameterValue } from './index';
+import { ParameterError } from './errors';
+import { Parameter, defaultParameterValue, isParameterDefinition, parametersOf, parseParameterValue } from './parameter';
 
 describe('Parameter', () => {
   test('infers the type from the default and is found on an instance by field', () => {

@@ -188,11 +188,18 @@ export interface CliContext {
   prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[] }): Promise<PreparedFlow>;
 }
 
+/** The part of the CLI's yargs 17 `Argv` an extension adds commands with (a plugin need not depend on yargs). */
+export interface CommandLine {
+  command(command: string, description: string, builder: (cli: CommandLine) => CommandLine, handler?: (args: Record<string, unknown>) => Promise<void>): CommandLine;
+  positional(name: string, options: Record<string, unknown>): CommandLine;
+  option(name: string, options: Record<string, unknown>): CommandLine;
+  demandCommand(count: number, message: string): CommandLine;
+}
+
 /** Adds commands to the `flowkit` CLI. */
 export interface CliExtension {
   readonly name: string;
-  /** `cli` is the CLI's yargs 17 `Argv`: add commands to it (`import type { Argv } from 'yargs'`). */
-  register(cli: unknown, context: CliContext): void;
+  register(cli: CommandLine, context: CliContext): void;
 }
 
 /** What a plugin package exports: one function that registers everything it provides. */

@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { artifactToJson, chunksOf, decodeBlob, encodeBlob, parsePathspec, PathspecError, sha256, typedArraySerializer, validateId, v8Serializer, type Bytes } from './index';
+import { PathspecError } from './errors';
+import { parsePathspec, validateId } from './pathspec';
+import { artifactToJson, chunksOf, decodeBlob, encodeBlob, sha256, typedArraySerializer, v8Serializer, type Bytes } from './serialization';
 
 const joined = (bytes: Bytes) => Buffer.concat(chunksOf(bytes));
 

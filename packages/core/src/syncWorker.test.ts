@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlowKitError, SyncWorker } from './index';
+import { FlowKitError } from './errors';
+import { SyncWorker } from './syncWorker';
 
 /** A handler module as a plugin writes one: it registers at load, through the built core. */
 const HANDLER = `
-const { defineSyncHandler } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
+const { defineSyncHandler } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'plugin'))});
 defineSyncHandler('test.echo', (init) => async (request) => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   if (request === 'fail') throw Object.assign(new RangeError('no such thing'), { hint: 'try another' });

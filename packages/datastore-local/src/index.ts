@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Settings, type FlowKitPlugin } from '@flowkit/core';
+import { Settings, type FlowKitPlugin } from '@flowkit/core/plugin';
 import { LocalDataStore } from './localDataStore';
 import { LocalMetadataProvider } from './localMetadata';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataStoreError, PathspecError, PluginRegistry, loadConfig } from '@flowkit/core';
+import { DataStoreError, PathspecError, PluginRegistry, loadConfig } from '@flowkit/core/plugin';
 import { LocalDataStore, LocalMetadataProvider, plugin } from './index';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'flowkit-local-'));

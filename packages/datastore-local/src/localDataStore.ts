@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writevSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DataStoreError, chunksOf, validateStorageKey, type Bytes, type DataStore } from '@flowkit/core';
+import { DataStoreError, chunksOf, validateStorageKey, type Bytes, type DataStore } from '@flowkit/core/plugin';
 
 const TEMP_SUFFIX = '.tmp';
 /** Chunks per writev call (IOV_MAX is 1024 on Linux). */

@@ -13,7 +13,7 @@ import {
   type TaskInfo,
   type TaskRecord,
   type TaskRef,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import { LocalDataStore } from './localDataStore';
 
 const META = '_meta';

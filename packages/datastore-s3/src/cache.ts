@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '@flowkit/core';
+import { writeFileAtomically } from '@flowkit/core/internal';
 
 /** An entry larger than this share of the cache is not kept: it would push out everything else. */
 const LARGEST_SHARE = 4;

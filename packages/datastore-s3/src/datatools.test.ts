@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Config, DataStoreError } from '@flowkit/core';
+import { Config, DataStoreError } from '@flowkit/core/plugin';
 import { S3 } from '@flowkit/datastore-s3';
 import { S3TestServer } from '../../../test/helpers/s3server';
 

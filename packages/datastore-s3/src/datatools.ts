@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataStoreError, Settings, loadConfig, mapLimit, validateId, validateStorageKey, type Config } from '@flowkit/core';
+import { mapLimit } from '@flowkit/core/internal';
+import { DataStoreError, Settings, loadConfig, validateId, validateStorageKey, type Config } from '@flowkit/core/plugin';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { clientS3 } from './sdk';
 import { S3Settings, createClient, s3Options, type S3Options } from './settings';

@@ -1,4 +1,4 @@
-import { Config, ConfigError, defineSyncHandler, type FlowKitPlugin } from '@flowkit/core';
+import { Config, ConfigError, defineSyncHandler, type FlowKitPlugin } from '@flowkit/core/plugin';
 import { S3 } from './datatools';
 import { S3DataStore, SYNC_GET_HANDLER, type SyncGetInit } from './s3DataStore';
 import { S3Settings } from './settings';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Config, DataStoreError, FlowDataStore, PathspecError, PluginRegistry } from '@flowkit/core';
+import { Config, DataStoreError, FlowDataStore, PathspecError, PluginRegistry } from '@flowkit/core/plugin';
 // The built package: its sync-read worker loads compiled JavaScript, as in a task process.
 import { S3DataStore, plugin } from '@flowkit/datastore-s3';
 import { S3TestServer } from '../../../test/helpers/s3server';

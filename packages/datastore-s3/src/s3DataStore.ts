@@ -1,4 +1,4 @@
-import { DataStoreError, SyncWorker, isBlobKey, validateStorageKey, type Bytes, type Config, type DataStore } from '@flowkit/core';
+import { DataStoreError, SyncWorker, isBlobKey, validateStorageKey, type Bytes, type Config, type DataStore } from '@flowkit/core/plugin';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BlobCache } from './cache';
 import { clientS3, presigner } from './sdk';

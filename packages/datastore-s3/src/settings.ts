@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type Config } from '@flowkit/core';
+import { ConfigError, type Config } from '@flowkit/core/plugin';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackoffRetryStrategy } from './retry';
 import { clientS3 } from './sdk';

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { DataStoreError, byteLength, chunksOf, mapLimit, type Bytes } from '@flowkit/core';
+import { mapLimit } from '@flowkit/core/internal';
+import { DataStoreError, byteLength, chunksOf, type Bytes } from '@flowkit/core/plugin';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { backoffDelay } from './retry';
 import { clientS3, libStorage } from './sdk';

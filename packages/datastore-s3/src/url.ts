@@ -1,4 +1,4 @@
-import { ConfigError, validateStorageKey } from '@flowkit/core';
+import { ConfigError, validateStorageKey } from '@flowkit/core/plugin';
 
 export interface S3Location {
   bucket: string;

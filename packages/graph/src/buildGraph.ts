@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import type { FlowGraph, GraphStep, StepType } from '@flowkit/core';
+import type { FlowGraph, GraphStep, StepType } from '@flowkit/core/plugin';
 import type { FlowSource, NextCall, StepSource } from './flowSource';
 import { locateNode } from './source';
 

@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import { FlowDefinitionError, type DecoratorSpec } from '@flowkit/core';
+import { FlowDefinitionError, type DecoratorSpec } from '@flowkit/core/plugin';
 import { locateNode } from './source';
 
 /** A `this.next(...)` call as written. */

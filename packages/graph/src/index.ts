@@ -1,4 +1,4 @@
-import type { FlowGraph } from '@flowkit/core';
+import type { FlowGraph } from '@flowkit/core/plugin';
 import { buildGraph } from './buildGraph';
 import { readFlowSource } from './flowSource';
 import { lint, type LintIssue } from './lint';

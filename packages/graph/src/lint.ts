@@ -1,5 +1,5 @@
 import * as ts from 'typescript';
-import type { FlowGraph, GraphStep } from '@flowkit/core';
+import type { FlowGraph, GraphStep } from '@flowkit/core/plugin';
 import { foreachOf, splits, transitionOf } from './buildGraph';
 import type { FlowSource, StepSource } from './flowSource';
 import { locateNode } from './source';

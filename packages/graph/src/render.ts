@@ -1,4 +1,4 @@
-import type { FlowGraph } from '@flowkit/core';
+import type { FlowGraph } from '@flowkit/core/plugin';
 
 function edgeLabel(graph: FlowGraph, from: string): string | undefined {
   const foreach = graph.steps[from]?.foreach;

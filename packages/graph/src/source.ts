@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import * as ts from 'typescript';
-import { FlowDefinitionError, type SourceLocation } from '@flowkit/core';
+import { FlowDefinitionError } from '@flowkit/core';
+import type { SourceLocation } from '@flowkit/core/internal';
 
 const SCRIPT_KINDS: Record<string, ts.ScriptKind> = {
   '.ts': ts.ScriptKind.TS,

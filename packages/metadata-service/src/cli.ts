@@ -1,12 +1,5 @@
-import { ConfigError, loadConfig, type CliExtension } from '@flowkit/core';
+import { ConfigError, loadConfig, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
 import { ServiceSettings } from './settings';
-
-/** The part of yargs this extension uses; the plugin does not depend on the CLI's yargs. */
-interface CommandLine {
-  command(command: string, description: string, builder: (cli: CommandLine) => CommandLine, handler?: (args: Record<string, unknown>) => Promise<void>): CommandLine;
-  option(name: string, options: Record<string, unknown>): CommandLine;
-  demandCommand(count: number, message: string): CommandLine;
-}
 
 function startOptions(args: Record<string, unknown>) {
   const config = loadConfig();
@@ -57,7 +50,7 @@ async function start(args: Record<string, unknown>): Promise<void> {
 export const metadataServiceCli: CliExtension = {
   name: 'metadata-service',
   register(cli) {
-    (cli as CommandLine).command(
+    cli.command(
       'metadata-service',
       'Run the shared metadata service (HTTP on PostgreSQL) that `--metadata service` talks to',
       (sub) =>

@@ -1,4 +1,4 @@
-import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type NewRun, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core';
+import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type NewRun, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core/plugin';
 import { types, type Pool, type PoolClient } from 'pg';
 import { HttpError, badRequest, cursorOf, encodeCursor } from './validate';
 import type { Page, ServiceTask } from './wire';

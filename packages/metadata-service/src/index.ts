@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { FlowKitPlugin } from '@flowkit/core';
+import type { FlowKitPlugin } from '@flowkit/core/plugin';
 import { metadataServiceCli } from './cli';
 import { plugin as taskPlugin } from './taskPlugin';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MetadataError, PathspecError } from '@flowkit/core';
+import { MetadataError, PathspecError } from '@flowkit/core/plugin';
 import { ServiceMetadataProvider } from './provider';
 
 /** A stand-in service that answers each request with the next scripted status (the last one repeats). */

@@ -16,7 +16,7 @@ import {
   type TaskInfo,
   type TaskRecord,
   type TaskRef,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import { API_PREFIX, MAX_ERROR_CHARS, MAX_PAGE_SIZE, type ErrorBody, type Page, type ServiceTask } from './wire';
 import { ServiceSettings } from './settings';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type ArtifactRef, type TaskRef } from '@flowkit/core';
+import { ConfigError, type ArtifactRef, type TaskRef } from '@flowkit/core/plugin';
 import { Pool } from 'pg';
 import { MetadataDatabase, poolTypes } from './database';
 import { migrate, schemaVersion } from './schema';

@@ -1,4 +1,4 @@
-import type { FlowKitPlugin } from '@flowkit/core';
+import type { FlowKitPlugin } from '@flowkit/core/plugin';
 import { providerFromConfig } from './provider';
 
 /** What a task of a `--metadata service` run loads: the provider alone, without the server and its PostgreSQL driver. */

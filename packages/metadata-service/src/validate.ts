@@ -1,4 +1,4 @@
-import { FlowKitError, MAX_ATTEMPTS, validateId, validateTags, type AttemptStatus, type PathspecKind, type RunStatus } from '@flowkit/core';
+import { FlowKitError, MAX_ATTEMPTS, validateId, validateTags, type AttemptStatus, type PathspecKind, type RunStatus } from '@flowkit/core/plugin';
 import { DEFAULT_PAGE_SIZE, MAX_ERROR_CHARS, MAX_PAGE_SIZE } from './wire';
 
 /** A request the service refuses or cannot serve; becomes `{ error: { code, message, hint } }` with this status. */

@@ -1,4 +1,4 @@
-import type { AttemptStatus, TaskRecord } from '@flowkit/core';
+import type { AttemptStatus, TaskRecord } from '@flowkit/core/plugin';
 
 /** What the service and its provider agree on: the API prefix, page sizes and size limits. */
 

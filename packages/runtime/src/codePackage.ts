@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { FlowDefinitionError, writeFileAtomically, type FlowGraph, type FlowKitPlugin, type FlowSpec } from '@flowkit/core';
+import { FlowDefinitionError, type FlowSpec } from '@flowkit/core';
+import { writeFileAtomically } from '@flowkit/core/internal';
+import type { FlowGraph, FlowKitPlugin } from '@flowkit/core/plugin';
 import { findFlowClass } from './flowClass';
+
+/** A plugin a run's tasks use: its module, and the lighter one tasks load instead, if it has one. */
+export interface TaskPlugin {
+  module: string;
+  taskModule?: string;
+}
 
 /** A flow compiled to one self-contained JavaScript file that runs any of its tasks. */
 export interface CodePackage {
@@ -34,16 +42,17 @@ interface BuildRecord {
  * `<cacheDir>/<sha>.js`; a build record (`builds/<key>.json`) lists the files that went in, so while
  * none of them changed a run reuses the bundle without running, or even loading, esbuild.
  */
-export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; pluginModules: string[]; cacheDir: string }): Promise<CodePackage> {
+export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; plugins: TaskPlugin[]; cacheDir: string }): Promise<CodePackage> {
+  const pluginModules = options.plugins.map((p) => p.taskModule ?? p.module);
   const taskEntry = require.resolve('./taskProcess');
-  const key = createHash('sha256').update(JSON.stringify([options.flowFile, options.pluginModules, options.graph, taskEntry])).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify([options.flowFile, options.plugins, options.graph, taskEntry])).digest('hex');
   const recordFile = join(options.cacheDir, 'builds', `${key}.json`);
   const reused = unchangedBuild(recordFile, options.cacheDir);
   if (reused) return reused;
   const lines = [
     `globalThis[Symbol.for('flowkit.loadingFlowBundle')] = true;`,
     `const flowModule = require(${JSON.stringify(options.flowFile)});`,
-    `const plugins = [${options.pluginModules.map((m) => `require(${JSON.stringify(m)}).plugin`).join(', ')}];`,
+    `const plugins = [${pluginModules.map((m) => `require(${JSON.stringify(m)}).plugin`).join(', ')}];`,
     `const graph = ${JSON.stringify(options.graph)};`,
     `const runTask = () => require(${JSON.stringify(taskEntry)}).runTaskProcess(flowModule, plugins, graph, __filename);`,
     `module.exports = { flowModule, plugins, graph, runTask };`,
@@ -68,6 +77,8 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       metafile: true,
       // main() reaches the CLI only when a flow file runs itself, never inside a task.
       external: ['@flowkit/cli'],
+      // A flow importing a plugin package (`import { batch } from '@flowkit/compute-batch'`) gets its task module.
+      alias: taskModuleAliases(options.plugins),
       // A flow outside any npm project still finds FlowKit where the CLI is installed.
       nodePaths: nodeModulesAbove(__dirname),
     });
@@ -98,6 +109,22 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
     writeFileAtomically(recordFile, JSON.stringify(record));
   }
   return { path, sha };
+}
+
+/** Package name -> task module, for each plugin with a task module (the name read from its package.json). */
+function taskModuleAliases(plugins: TaskPlugin[]): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const { module, taskModule } of plugins) {
+    if (taskModule === undefined) continue;
+    for (let dir = dirname(module); dirname(dir) !== dir; dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+      if (name) aliases[name] = taskModule;
+      break;
+    }
+  }
+  return aliases;
 }
 
 function fileStamp(file: string): [number, number] | undefined {

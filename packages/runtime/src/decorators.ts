@@ -1,12 +1,6 @@
-import {
-  PluginError,
-  stepDecoratorsOf,
-  type DecoratorSpec,
-  type FlowGraph,
-  type FlowSpec,
-  type PluginRegistry,
-  type StepDecorator,
-} from '@flowkit/core';
+import { PluginError, type FlowSpec } from '@flowkit/core';
+import { stepDecoratorsOf } from '@flowkit/core/internal';
+import type { DecoratorSpec, FlowGraph, PluginRegistry, StepDecorator } from '@flowkit/core/plugin';
 
 export interface ResolvedDecorator {
   decorator: StepDecorator;

@@ -1,16 +1,16 @@
-/** How a task process ended: its exit code, or the signal that killed it. */
-export interface TaskExit {
-  code: number | null;
-  signal: string | null;
+import type { TaskExit } from '@flowkit/core/plugin';
+
+/** Why a task died, for when it could not say so itself (killed, crashed, exit() in user code), with the backend's reason. */
+export function exitCause(exit: TaskExit): string {
+  const cause = processCause(exit);
+  return exit.reason ? `${cause}: ${exit.reason}` : cause;
 }
 
-/** Why a task died, for when it could not say so itself (killed, crashed, exit() in user code). */
-export function exitCause(exit: TaskExit, timeoutSeconds?: number): string {
-  if (timeoutSeconds !== undefined) return `timed out after ${timeoutSeconds} s`;
+function processCause(exit: TaskExit): string {
   if (exit.signal === 'SIGSEGV') return 'crashed with a segmentation fault (SIGSEGV)';
   if (exit.signal === 'SIGKILL') return 'was killed by SIGKILL (out of memory, or killed by hand)';
   if (exit.signal) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.code}`;
+  return exit.code === null ? 'ended without running' : `exited with code ${exit.code}`;
 }
 
 /** The bootstrap's word for how the task ended: an exit code or a signal name (`0`, `1`, `SIGKILL`). */

@@ -1,4 +1,6 @@
-import { flowDecoratorsOf, registry, type DecoratorSpec, type FlowGraph, type FlowSpec, type LaunchPlan } from '@flowkit/core';
+import type { FlowSpec } from '@flowkit/core';
+import { flowDecoratorsOf } from '@flowkit/core/internal';
+import { registry, type DecoratorSpec, type FlowGraph, type LaunchPlan } from '@flowkit/core/plugin';
 import { resolveStepDecorators } from './decorators';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { LaunchedTask, Launcher, TaskLaunch } from '@flowkit/core';
+import type { LaunchedTask, Launcher, TaskLaunch } from '@flowkit/core/plugin';
 
 /** The command that runs one task; argv only, never a shell string. */
 interface TaskCommand {

@@ -1,17 +1,14 @@
+import { FlowKitError, type FlowSpec } from '@flowkit/core';
+import { parameterValues, parametersOf, readIncludedFiles } from '@flowkit/core/internal';
 import {
-  FlowKitError,
-  parameterValues,
-  parametersOf,
-  readIncludedFiles,
   validateTags,
   type Config,
   type FlowDataStore,
   type FlowGraph,
-  type FlowSpec,
   type GraphStep,
   type MetadataProvider,
   type TaskRef,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import { PARAMETERS_PATH, recordParameters } from './parameters';
 import type { InitArgs, OrchestratedTaskArgs, TaskArgs } from './taskArgs';
 

@@ -1,4 +1,4 @@
-import { FlowKitError, type FlowDataStore, type MetadataProvider, type TaskRef } from '@flowkit/core';
+import { FlowKitError, type FlowDataStore, type MetadataProvider, type TaskRef } from '@flowkit/core/plugin';
 
 /** The pseudo-task holding a run's parameter values, the input of `start`. */
 export const PARAMETERS_PATH = '_parameters/0';

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateId, writeFileAtomically, type TaskRef } from '@flowkit/core';
+import { writeFileAtomically } from '@flowkit/core/internal';
+import { validateId, type TaskRef } from '@flowkit/core/plugin';
 
 /** A record file's name; the scheduler's own task record is never taken from a task. */
 const RECORD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

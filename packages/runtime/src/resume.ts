@@ -1,4 +1,4 @@
-import { FlowKitError, PathspecError, type FlowDataStore, type FlowGraph, type MetadataProvider, type TaskRef } from '@flowkit/core';
+import { FlowKitError, PathspecError, type FlowDataStore, type FlowGraph, type MetadataProvider, type TaskRef } from '@flowkit/core/plugin';
 
 /** Finds, for a task about to run in a resumed run, the origin run's finished task it can be cloned from. */
 export interface Cloner {

@@ -1,5 +1,6 @@
+import { ConfigError, type FlowSpec } from '@flowkit/core';
+import { parametersOf, readIncludedFiles } from '@flowkit/core/internal';
 import {
-  ConfigError,
   FlowDataStore,
   Settings,
   registry,
@@ -7,13 +8,10 @@ import {
   type DataStore,
   type DecoratorSpec,
   type FlowGraph,
-  type FlowSpec,
   type Launcher,
   type LauncherRun,
   type MetadataProvider,
-  parametersOf,
-  readIncludedFiles,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
 import { planLaunches } from './launchPlans';

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskRef } from '@flowkit/core';
+import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskExit, TaskRef } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 import { exitCause } from './exits';
 import { PARAMETERS_PATH } from './parameters';
@@ -176,7 +176,8 @@ export class Scheduler {
       splitIndex: task.splitIndex,
     };
     const launch = this.context.launches.describe(taskRef, args, plan);
-    const [launcher, attributes] = plan.compute ? [plan.compute.decorator, plan.compute.attributes] : [this.context.launcher, {}];
+    // The fallback attempt (@catch) runs no user code: it runs here, as in Metaflow, whatever the step's compute.
+    const [launcher, attributes] = plan.compute && attempt < plan.userAttempts ? [plan.compute.decorator, plan.compute.attributes] : [this.context.launcher, {}];
     let launched: LaunchedTask;
     let launchFailure: string | undefined;
     try {
@@ -226,12 +227,15 @@ export class Scheduler {
     if (timer) clearTimeout(timer);
     const remote = entry.launch.wentRemote;
     if (remote) await this.mergeRecords(ref, attempt);
+    // A timeout is the cause whatever the task recorded as it was stopped (a remote task records the signal).
     const crash =
-      entry.launchFailure === undefined
-        ? exit.code === 0
-          ? undefined
-          : await this.crashCause(ref, attempt, exit, timedOut ? plan.timeoutSeconds : undefined)
-        : `could not be launched: ${entry.launchFailure}`;
+      entry.launchFailure !== undefined
+        ? `could not be launched: ${entry.launchFailure}`
+        : timedOut
+          ? `timed out after ${plan.timeoutSeconds} s`
+          : exit.code === 0
+            ? undefined
+            : await this.crashCause(ref, attempt, exit);
     // The task could not say why it died, so its log says it for it (`flowkit logs` shows it).
     if (crash) appendFileSync(`${base}.stderr`, `FlowKit: the task ${crash}.\n`);
     // A task launched elsewhere saved its own logs, unless it died before it could: then what streamed here is kept.
@@ -262,9 +266,9 @@ export class Scheduler {
   }
 
   /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code). */
-  private async crashCause(ref: TaskRef, attempt: number, exit: { code: number | null; signal: string | null }, timeoutSeconds: number | undefined): Promise<string | undefined> {
+  private async crashCause(ref: TaskRef, attempt: number, exit: TaskExit): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
-    return record?.status === 'failed' ? undefined : exitCause(exit, timeoutSeconds);
+    return record?.status === 'failed' ? undefined : exitCause(exit);
   }
 
   private async recordCrash(ref: TaskRef, attempt: number, cause: string, remote: boolean): Promise<void> {

@@ -1,4 +1,4 @@
-import { FlowKitError, validateId, type DecoratorSpec } from '@flowkit/core';
+import { FlowKitError, validateId, type DecoratorSpec } from '@flowkit/core/plugin';
 
 /** The command line of a task process: the one contract between the scheduler and `step`. */
 export interface TaskArgs {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { sha256 } from '@flowkit/core/internal';
 import {
   DataStoreError,
   Settings,
-  sha256,
   type DataStore,
   type FlowDataStore,
   type LaunchPlan,
@@ -10,7 +10,7 @@ import {
   type RemoteTaskCommand,
   type TaskLaunch,
   type TaskRef,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
 import { encodeTaskArgs, type TaskArgs } from './taskArgs';
 
@@ -58,7 +58,8 @@ export class TaskLaunches {
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
         const { [Settings.datastoreSysrootLocal]: _hostPath, ...remoteEnv } = env;
-        return { argv: bootstrapArgv(published, taskArgs), env: remoteEnv, codePackage: published.codePackage };
+        const argv = bootstrapArgv(published, taskArgs);
+        return { argv, env: remoteEnv, codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
       },
     };
   }

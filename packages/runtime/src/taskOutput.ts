@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
-import type { LogStream } from '@flowkit/core';
+import type { LogStream } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 
 /** A line longer than this is shown in pieces, so one endless line cannot grow memory. */

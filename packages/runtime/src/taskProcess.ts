@@ -1,18 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  FlowDataStore,
-  FlowKitError,
-  formatError,
-  loadConfig,
-  mapStacksOfBundle,
-  registry,
-  resolveUser,
-  type FlowGraph,
-  type FlowKitPlugin,
-  type FlowSpec,
-  type TaskRef,
-} from '@flowkit/core';
+import { FlowKitError, type FlowSpec } from '@flowkit/core';
+import { formatError, mapStacksOfBundle } from '@flowkit/core/internal';
+import { FlowDataStore, loadConfig, registry, resolveUser, type FlowGraph, type FlowKitPlugin, type TaskRef } from '@flowkit/core/plugin';
 import { findFlowClass } from './flowClass';
 import { resolveStepDecorators } from './decorators';
 import { executeTask } from './task/executor';

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Run, Step, configureClient, namespace } from '@flowkit/client';
-import { Settings, artifactToJson } from '@flowkit/core';
+import { artifactToJson } from '@flowkit/core/internal';
+import { Settings } from '@flowkit/core/plugin';
 import type { Checker } from './template';
 
 const run = promisify(execFile);

@@ -34,7 +34,7 @@ const BASE_IMPORTS: Array<[string, string[]]> = [
 ];
 
 /**
- * The template's imports the flow needs too: from @flowkit/core, @flowkit/client, node's own modules and
+ * The template's imports the flow needs too: from @flowkit/core (and /plugin), @flowkit/client, node's own modules and
  * `../assert`; anything else (other templates, harness types) is for checkResults only.
  */
 function flowImports(source: ts.SourceFile): Map<string, Set<string>> {
@@ -42,7 +42,7 @@ function flowImports(source: ts.SourceFile): Map<string, Set<string>> {
   for (const statement of source.statements) {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
     const from = statement.moduleSpecifier.text;
-    if (!['@flowkit/core', '@flowkit/client', '../assert'].includes(from) && !from.startsWith('node:')) continue;
+    if (!['@flowkit/core', '@flowkit/core/plugin', '@flowkit/client', '../assert'].includes(from) && !from.startsWith('node:')) continue;
     const module = from === '../assert' ? '@flowkit/testing/dist/assert' : from;
     const bindings = statement.importClause?.namedBindings;
     if (!bindings || !ts.isNamedImports(bindings)) throw new Error(`${source.fileName}: templates use named imports only (${statement.getText()})`);

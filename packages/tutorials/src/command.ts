@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import type { CliExtension } from '@flowkit/core';
+import type { CliExtension } from '@flowkit/core/plugin';
 import { findEpisode, listEpisodes, type Episode } from './catalog';
 import { pullTutorials, type FileAction, type PullReport } from './pull';
 

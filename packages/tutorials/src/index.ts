@@ -1,4 +1,4 @@
-import type { FlowKitPlugin } from '@flowkit/core';
+import type { FlowKitPlugin } from '@flowkit/core/plugin';
 import { tutorialsCommand } from './command';
 
 export { listEpisodes, findEpisode, EPISODES_DIR } from './catalog';

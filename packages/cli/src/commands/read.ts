@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { FlowKitError, PathspecError, artifactToJson, loadConfig, validateId, type BackendOptions } from '@flowkit/core';
+import { artifactToJson, type BackendOptions } from '@flowkit/core/internal';
+import { FlowKitError, PathspecError, loadConfig, validateId } from '@flowkit/core/plugin';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
 import { dirname } from 'node:path';
 import { cachedGraph, codeCacheDir, resolveFlowFile } from '../flow';

@@ -1,15 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import {
-  ParameterError,
-  openBackends,
-  parameterValues,
-  resolveUser,
-  validateTags,
-  type Config,
-  type PreparedFlow,
-  type ParameterDefinition,
-} from '@flowkit/core';
+import { openBackends, parameterValues } from '@flowkit/core/internal';
+import { ParameterError, resolveUser, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
 import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
 import { backendOptions, positiveInteger } from '../usage';
 import { VERSION } from '../version';

@@ -1,4 +1,4 @@
-import { ArtifactError, FlowDataStore, ParameterError, type ArtifactRef } from '@flowkit/core';
+import { ArtifactError, FlowDataStore, ParameterError, type ArtifactRef } from '@flowkit/core/plugin';
 
 interface Inherited {
   ref: ArtifactRef;

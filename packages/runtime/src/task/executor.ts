@@ -1,28 +1,18 @@
 import { hostname } from 'node:os';
+import { ArtifactError, FlowKitError, MergeArtifactsError, TransitionError, type FlowSpec } from '@flowkit/core';
+import { bindCurrent, bindTask, isStepMethod, mapLimit, errorType, parametersOf, type NextOptions } from '@flowkit/core/internal';
 import {
-  ArtifactError,
   FlowDataStore,
-  FlowKitError,
-  MergeArtifactsError,
-  TransitionError,
-  bindCurrent,
-  bindTask,
-  isStepMethod,
-  mapLimit,
-  errorType,
-  parametersOf,
   type AttemptData,
   type CurrentTask,
   type FlowGraph,
-  type FlowSpec,
   type GraphStep,
   type MetadataProvider,
-  type NextOptions,
   type StoredForeachFrame,
   type TaskHookContext,
   type TaskRef,
   type Transition,
-} from '@flowkit/core';
+} from '@flowkit/core/plugin';
 import type { ResolvedDecorator } from '../decorators';
 import { faultPoint } from '../faults';
 import { PARAMETERS_PATH } from '../parameters';

@@ -1,4 +1,5 @@
-import { ArtifactError, MergeArtifactsError, type AttemptData, type FlowDataStore, type MergeOptions } from '@flowkit/core';
+import type { MergeOptions } from '@flowkit/core/internal';
+import { ArtifactError, MergeArtifactsError, type AttemptData, type FlowDataStore } from '@flowkit/core/plugin';
 import type { ArtifactScope } from './artifacts';
 
 /** A finished task this one reads from. */

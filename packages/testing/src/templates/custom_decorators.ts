@@ -1,4 +1,5 @@
-import { current, makeStepDecorator, PluginError, registry } from '@flowkit/core';
+import { current } from '@flowkit/core';
+import { makeStepDecorator, PluginError, registry } from '@flowkit/core/plugin';
 import { assertEquals } from '../assert';
 import { FlowTest } from '../flowTest';
 import { steps, type Checker, type FlowResult } from '../template';

@@ -1,4 +1,4 @@
-import { makeFlowDecorator, registry } from '@flowkit/core';
+import { makeFlowDecorator, registry } from '@flowkit/core/plugin';
 import { assertEquals } from '../assert';
 import { FlowTest } from '../flowTest';
 import { steps } from '../template';

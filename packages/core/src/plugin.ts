@@ -1,0 +1,42 @@
+/**
+ * `@flowkit/core/plugin`: what a plugin package builds on (datastores, metadata providers, decorators, compute,
+ * sidecars, serializers, CLI commands): the interfaces, the registry, settings, the datastore layout and its
+ * records, and the errors a plugin throws. Names a flow file uses come from `@flowkit/core`.
+ */
+export { PluginRegistry, registry } from './plugins';
+export type {
+  CliContext,
+  CliExtension,
+  CommandLine,
+  DataStore,
+  DataStoreFactory,
+  FlowDecorator,
+  FlowKitPlugin,
+  MetadataProvider,
+  MetadataProviderFactory,
+  NewRun,
+  PreparedFlow,
+  RunEvent,
+  Sidecar,
+  StepDecorator,
+  TaskHookContext,
+  UrlReader,
+} from './plugins';
+export type { ComputeDecorator, LaunchedTask, Launcher, LauncherRun, LaunchPlan, PublishedCodePackage, RemoteTaskCommand, TaskExit, TaskLaunch, TaskResources } from './launch';
+export { makeStepDecorator, makeFlowDecorator } from './decorators';
+export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
+export { envVarsAttribute, integer, numberAttribute, positive, refuseUnknown, stringAttribute } from './attributes';
+export type { CurrentTask } from './current';
+export type { ParameterDefinition } from './parameter';
+export type { FlowGraph, GraphStep, StepType } from './graph';
+export type { AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export { applyTagChange } from './metadata';
+export { chunksOf, byteLength } from './serialization';
+export type { Bytes, Serializer } from './serialization';
+export { FlowDataStore, MAX_ATTEMPTS, isBlobKey } from './store';
+export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
+export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
+export type { PathspecKind } from './pathspec';
+export { Config, Settings, loadConfig, resolveUser } from './config';
+export { SyncWorker, defineSyncHandler } from './syncWorker';
+export { FlowKitError, FlowDefinitionError, ParameterError, TransitionError, MergeArtifactsError, ArtifactError, PathspecError, DataStoreError, MetadataError, PluginError, ConfigError } from './errors';
