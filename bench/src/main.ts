@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, type Row } from './stats';
 import { benchS3 } from './s3';
+import { benchBatch } from './batch';
 import { benchMetadataService } from './metadataService';
 
 const ROOT = join(__dirname, '..', '..');
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
   add({ benchmark: '5. client: list 1000 tasks, read one artifact each', result: `${client.seconds.toFixed(2)} s (process included)`, vsFloor: '-', target: '< 1 s', met: client.seconds < 1, raw: { seconds: client.seconds } });
 
   for (const row of await benchMetadataService()) add(row);
+  for (const row of await benchBatch(FLOWKIT, join(FLOWS, 'fanout.ts'), workDir)) add(row);
 
   const header = ['benchmark', 'result', 'vs floor', 'target', 'status'];
   const table = [header, ...rows.map((r) => [r.benchmark, r.result, r.vsFloor, r.target, r.met ? 'met' : 'MISSED'])];

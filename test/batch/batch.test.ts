@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchTestServer } from '@flowkit/test-servers';
-import { flowkit, project, startUntil } from '../helpers/flowkit';
+import { computeProject, eventually, squareFlow } from '../helpers/compute';
+import { flowkit, startUntil } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
 /**
@@ -10,81 +11,16 @@ import { S3TestServer } from '../helpers/s3server';
  * test server, which runs each job's command as a process in an empty directory with only the job's
  * environment (and the job role's credentials for s3rver), as a container would.
  */
-const FLOW = `
-import { FlowSpec, Parameter, step, type Inputs } from '@flowkit/core';
-import { batch } from '@flowkit/compute-batch';
-
-export default class BatchFlow extends FlowSpec {
-  count = Parameter('count', { default: 3 });
-  declare items: number[];
-  declare squared: number;
-  declare where: string;
-  declare total: number;
-
-  @step start() {
-    this.items = Array.from({ length: this.count }, (_, i) => i + 1);
-    this.next(this.square, { foreach: 'items' });
-  }
-  @batch({ memory: 2048 }) @step square() {
-    this.squared = (this.input as number) ** 2;
-    this.where = process.env.AWS_BATCH_JOB_ID ? 'batch' : 'local';
-    console.log('squared', this.squared, 'secret', process.env.HOST_SECRET_SENTINEL ?? 'none');
-    this.next(this.join);
-  }
-  @step join(inputs: Inputs<BatchFlow>) {
-    this.total = inputs.reduce((sum, input) => sum + input.squared, 0);
-    this.mergeArtifacts(inputs, { exclude: ['squared', 'where'] });
-    this.next(this.end);
-  }
-  @step end() {
-    console.log('total', this.total);
-  }
-}
-`;
-
-/** Faults on a @batch step: a retry, a step that always fails (caught), a long nap, many lines. */
-const FAULT_FLOW = `
-import { FlowSpec, Parameter, catchError, current, retry, step } from '@flowkit/core';
-import { batch } from '@flowkit/compute-batch';
-
-export default class FaultFlow extends FlowSpec {
-  mode = Parameter('mode', { default: 'retry' });
-  declare failure: unknown;
-  declare value: number;
-
-  @step start() {
-    this.next(this.work);
-  }
-  @catchError({ var: 'failure' }) @retry({ times: 1 }) @batch @step async work() {
-    console.log('attempt', current.retryCount, 'mode', this.mode);
-    if (this.mode === 'retry' && current.retryCount === 0) throw new Error('the first attempt fails');
-    if (this.mode === 'fail') throw new Error('every attempt fails');
-    // A resumed run does not nap again.
-    if (this.mode === 'nap' && current.originRunId === undefined) await new Promise((resolve) => setTimeout(resolve, 120000));
-    if (this.mode === 'lines') {
-      for (let i = 0; i < 40; i++) {
-        console.log('line', i);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-    this.value = 42;
-    this.next(this.end);
-  }
-  @step end() {
-    console.log('value', this.value, 'failure', this.failure ? 'caught' : 'none');
-  }
-}
-`;
-
 const QUEUE = 'flowkit-queue';
 const REFUSED_IMAGE = 'private.example/not-yours:1';
+const PLUGIN = { decorator: 'batch', module: '@flowkit/compute-batch', remoteVariable: 'AWS_BATCH_JOB_ID', flowName: 'BatchFlow' };
 const SENTINEL = `host-secret-${randomBytes(8).toString('hex')}`;
 
 describe('@batch', () => {
   let s3: S3TestServer;
   let batch: BatchTestServer;
-  const { dir, root, env: projectEnv } = project({ 'batch_flow.ts': FLOW, 'fault_flow.ts': FAULT_FLOW });
   let env: Record<string, string>;
+  const { dir, env: projectEnv, dump, run, artifacts, attemptRecord } = computeProject(PLUGIN, () => env);
 
   beforeAll(async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -113,32 +49,14 @@ describe('@batch', () => {
     await s3?.close();
   });
 
-  async function dump(runId: string, step: string): Promise<Record<string, Record<string, unknown>>> {
-    const file = join(dir, `${runId}-${step}.json`);
-    const result = await flowkit(['dump', 'BatchFlow', `${runId}/${step}`, '--file', file], { cwd: dir, env });
-    expect(result.stderr).toBe('');
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-  }
-
-  async function run(file: string, args: string[], extraEnv: Record<string, string> = {}) {
-    const result = await flowkit(['run', file, '--run-id-file', 'run-id', ...args], { cwd: dir, env: { ...env, ...extraEnv } });
-    return { ...result, runId: readFileSync(join(dir, 'run-id'), 'utf8').trim() };
-  }
-
-  /** Each task's artifacts but where it ran, in task order. */
-  async function artifacts(runId: string): Promise<unknown[]> {
-    const steps = await Promise.all(['start', 'square', 'join', 'end'].map((step) => dump(runId, step)));
-    return steps.flatMap((tasks) => Object.values(tasks).map(({ where: _where, ...rest }) => rest));
-  }
-
   test('one @batch step runs as jobs and the rest here; --with batch runs every step; artifacts equal a local run', async () => {
     // The same flow without @batch, run here: what every other run must store.
-    writeFileSync(join(dir, 'local_flow.ts'), FLOW.replace('@batch({ memory: 2048 }) ', ''));
+    writeFileSync(join(dir, 'local_flow.ts'), squareFlow(PLUGIN).replace('@batch({ memory: 2048 }) ', ''));
     const local = await run('local_flow.ts', ['--count', '20']);
     expect(local.code).toBe(0);
 
     const before = batch.jobs().length;
-    const mixed = await run('batch_flow.ts', ['--count', '20']);
+    const mixed = await run('square_flow.ts', ['--count', '20']);
     expect([mixed.code, mixed.stderr]).toEqual([0, '']);
     expect(mixed.stdout).toContain('total 2870');
     // State changes and the job's own output stream back under the task's prefix.
@@ -150,10 +68,10 @@ describe('@batch', () => {
     expect(jobs[0]!.tags).toMatchObject({ 'flowkit.flow': 'BatchFlow', 'flowkit.run': mixed.runId, 'flowkit.step': 'square', 'flowkit.attempt': '0', 'flowkit.user': 'tester' });
     // Nothing of the host's environment reached a job.
     for (const job of jobs) expect(JSON.stringify(job.processEnv)).not.toContain(SENTINEL);
-    expect(Object.values(await dump(mixed.runId, 'square')).map((a) => a.where)).toEqual(Array(20).fill('batch'));
+    expect(Object.values(await dump(mixed.runId, 'square')).map((a) => a.where)).toEqual(Array(20).fill('remote'));
     expect(await artifacts(mixed.runId)).toEqual(await artifacts(local.runId));
 
-    const everywhere = await run('batch_flow.ts', ['--count', '20', '--with', 'batch']);
+    const everywhere = await run('square_flow.ts', ['--count', '20', '--with', 'batch']);
     expect([everywhere.code, everywhere.stderr]).toEqual([0, '']);
     expect(batch.jobs().length - before).toBe(20 + 23);
     expect(await artifacts(everywhere.runId)).toEqual(await artifacts(local.runId));
@@ -161,19 +79,6 @@ describe('@batch', () => {
     expect(logs.stdout).toContain('total 2870');
   }, 180000);
 
-  const attemptRecord = (runId: string, step: string, attempt: number) => {
-    const stepDir = join(root, 'FaultFlow', runId, step);
-    const [task] = readdirSync(stepDir).filter((name) => /^\d+$/.test(name));
-    return JSON.parse(readFileSync(join(stepDir, task as string, '_meta', `attempt_${attempt}.json`), 'utf8')) as { status: string; error?: string };
-  };
-  async function eventually<T>(find: () => T | undefined): Promise<T> {
-    for (let waited = 0; waited < 60000; waited += 50) {
-      const found = find();
-      if (found !== undefined) return found;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('gave up waiting');
-  }
   const jobsOf = (runId: string, step: string) => batch.jobs().filter((job) => job.tags['flowkit.run'] === runId && job.tags['flowkit.step'] === step);
 
   test('a failed job is retried as a new job; @catch on the last attempt stores the failure', async () => {
@@ -239,21 +144,54 @@ describe('@batch', () => {
 
   test('bad input stops before or at submit with one clear line, and nothing half-recorded', async () => {
     const before = batch.jobs().length;
-    const local = await flowkit(['run', 'batch_flow.ts', '--datastore', 'local'], { cwd: dir, env });
+    const local = await flowkit(['run', 'square_flow.ts', '--datastore', 'local'], { cwd: dir, env });
     expect(local.code).toBe(1);
     expect(local.stderr).toContain("AWS Batch jobs cannot reach the 'local' datastore, which is on this machine.");
-    const memory = await flowkit(['run', 'batch_flow.ts', '--with', 'batch:memory=abc'], { cwd: dir, env });
+    const memory = await flowkit(['run', 'square_flow.ts', '--with', 'batch:memory=abc'], { cwd: dir, env });
     expect(memory.code).toBe(1);
     expect(memory.stderr).toContain('@batch: memory="abc" is not valid; memory takes a whole number of MiB, at least 4.');
     expect(batch.jobs().length).toBe(before);
 
-    const queue = await run('batch_flow.ts', ['--with', 'batch:queue=missing', '--count', '1']);
+    const queue = await run('square_flow.ts', ['--with', 'batch:queue=missing', '--count', '1']);
     expect(queue.code).toBe(1);
     expect(queue.stdout + queue.stderr).toMatch(/could not be launched: AWS Batch refused the job \(queue 'missing', image 'node:\d+'\): .*missing/);
     expect(batch.jobs().length).toBe(before);
 
-    const image = await run('batch_flow.ts', ['--with', `batch:image=${REFUSED_IMAGE}`, '--count', '1']);
+    const image = await run('square_flow.ts', ['--with', `batch:image=${REFUSED_IMAGE}`, '--count', '1']);
     expect(image.code).toBe(1);
     expect(image.stdout + image.stderr).toContain(`CannotPullContainerError: Error response from daemon: pull access denied for ${REFUSED_IMAGE}`);
   }, 120000);
+
+  test('batch list shows the run\'s unfinished jobs; batch kill terminates them and the run fails saying so', async () => {
+    const running = startUntil(['run', 'fault_flow.ts', '--mode', 'nap', '--run-id-file', 'listed-id'], { cwd: dir, env }, /attempt 0 mode nap/);
+    await running.reached;
+    const runId = readFileSync(join(dir, 'listed-id'), 'utf8').trim();
+    const listed = await flowkit(['batch', 'list', '--my-runs'], { cwd: dir, env });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(new RegExp(`^[0-9a-f-]+\\s+FaultFlow/${runId}/work/\\d+\\s+0\\s+RUNNING\\s+tester$`, 'm'));
+    expect((await flowkit(['batch', 'list', '--user', 'someone-else'], { cwd: dir, env })).stdout).toBe('No unfinished FlowKit jobs match.\n');
+    const refused = await flowkit(['batch', 'kill'], { cwd: dir, env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('batch kill needs to know whose jobs to stop.');
+
+    // Both remote attempts are killed; @catch's fallback stores the failure, which names who killed them.
+    for (const attempt of ['0', '1']) {
+      await eventually(() => (running.output().includes(`attempt ${attempt} mode nap`) ? true : undefined));
+      const killed = await flowkit(['batch', 'kill', '--run-id', runId], { cwd: dir, env });
+      expect(killed.stdout).toContain('Terminated 1 job.');
+    }
+    expect(await running.exited).toBe(0);
+    expect(attemptRecord(runId, 'work', 0).error).toContain('Killed with flowkit batch kill by tester');
+  }, 120000);
+
+  test('a task\'s code package carries the decorator\'s checks, not the AWS SDK clients', async () => {
+    expect((await run('square_flow.ts', ['--count', '1'])).code).toBe(0);
+    const packages = (await s3.keys('batch/BatchFlow/_code/')).filter((key) => key.endsWith('.js'));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const key of packages) {
+      const code = await s3.text(key);
+      expect(code).toContain('@batch needs a job queue.');
+      expect(code).not.toMatch(/SubmitJobCommand|GetLogEventsCommand/);
+    }
+  });
 });

@@ -1,35 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combinations, runCombination, type Combination } from '@flowkit/testing';
+import { runCombination } from '@flowkit/testing';
 import { BatchTestServer } from '@flowkit/test-servers';
+import { computeSubset, expectComputeSubset } from '../helpers/computeSubset';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
 /**
  * The batch context: every task runs as an AWS Batch job (`--with batch`) through the real SDK clients and the
  * Batch test server, whose jobs fetch the code package from s3rver with their job role's credentials.
- * basic_artifact on every graph shape but the 100-way one (the remote context covers scale), then the tests
- * where compute matters (retries, catch, timeouts, crashes, logs, resume, large artifacts) on the first shape
- * each fits.
+ * The subset: test/helpers/computeSubset.ts.
  */
-const SHAPES = ['small-foreach', 'small-branch', 'single-linear', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear'];
-const COMPUTE_TESTS = ['catch_retry', 'timeout_decorator', 'detect_segfault', 'task_exception', 'basic_log', 'large_artifact', 'resume_foreach_join'];
-
-function batchCombinations(): Combination[] {
-  const all = combinations({ contexts: ['batch'] });
-  const chosen = all.filter((c) => c.template.name === 'basic_artifact' && SHAPES.includes(c.graph.name));
-  for (const test of COMPUTE_TESTS) {
-    const first = SHAPES.map((shape) => all.find((c) => c.template.name === test && c.graph.name === shape)).find(Boolean);
-    if (first) chosen.push(first);
-  }
-  return chosen;
-}
-
 describe('conformance: batch', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-batch-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
-  const combos = batchCombinations();
+  const combos = computeSubset('batch');
   let s3: S3TestServer;
   let batch: BatchTestServer;
 
@@ -48,8 +34,7 @@ describe('conformance: batch', () => {
   });
 
   test('the subset covers every graph shape but the widest, and each compute test', () => {
-    expect(combos.map((c) => c.template.name).filter((name) => name !== 'basic_artifact')).toEqual(COMPUTE_TESTS);
-    expect(combos.filter((c) => c.template.name === 'basic_artifact').map((c) => c.graph.name).sort()).toEqual([...SHAPES].sort());
+    expectComputeSubset(combos);
   });
 
   test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {

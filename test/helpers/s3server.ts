@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 /** s3rver's fixed development credentials; the SDK finds them in the environment like real ones. */
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -57,8 +57,7 @@ export class S3TestServer {
 
   /** Every key under a prefix of a bucket, read with the plain SDK (no FlowKit code in between). */
   async keys(prefix: string, bucket = 'flowkit'): Promise<string[]> {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    const client = new S3Client({ endpoint: this.endpoint, forcePathStyle: true, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+    const client = this.client();
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -68,6 +67,22 @@ export class S3TestServer {
     } while (token);
     client.destroy();
     return keys;
+  }
+
+  private client(): S3Client {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    return new S3Client({ endpoint: this.endpoint, forcePathStyle: true, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+  }
+
+  /** An object's bytes as text, read with the plain SDK. */
+  async text(key: string, bucket = 'flowkit'): Promise<string> {
+    const client = this.client();
+    try {
+      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).toString('latin1');
+    } finally {
+      client.destroy();
+    }
   }
 
   /** The next `count` requests get 503 SlowDown, as S3 answers when throttling. */

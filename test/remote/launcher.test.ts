@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { flowkit, project, REPO_ROOT } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
@@ -65,11 +65,6 @@ describe('remote launcher seam', () => {
     await server?.close();
   });
 
-  async function objectText(key: string): Promise<string> {
-    const answer = await s3.send(new GetObjectCommand({ Bucket: 'flowkit', Key: key }));
-    return Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).toString('latin1');
-  }
-
   async function dump(runId: string, step: string): Promise<Record<string, unknown>> {
     const file = join(dir, `${step}.json`);
     const result = await flowkit(['dump', 'RemoteFlow', `${runId}/${step}`, '--file', file], { cwd: dir, env });
@@ -106,7 +101,7 @@ describe('remote launcher seam', () => {
     // The sentinel is nowhere: not in any log, artifact or code package object the run stored.
     const keys = await server.keys('remote/RemoteFlow/');
     expect(keys.filter((key) => key.includes('/_code/')).length).toBe(2);
-    for (const key of keys) expect([key, (await objectText(key)).includes(SENTINEL)]).toEqual([key, false]);
+    for (const key of keys) expect([key, (await server.text(key)).includes(SENTINEL)]).toEqual([key, false]);
     expect(logs.stdout).not.toContain(SENTINEL);
   }, 120000);
 

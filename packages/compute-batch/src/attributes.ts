@@ -1,4 +1,4 @@
-import { PluginError, integer, numberAttribute, positive, refuseUnknown, stringAttribute, type Config, type TaskResources } from '@flowkit/core/plugin';
+import { PluginError, integer, nodeImage, numberAttribute, positive, refuseUnknown, stringAttribute, type Config, type TaskResources } from '@flowkit/core/plugin';
 import { BatchSettings } from './settings';
 
 /** `@batch(...)` checked, with the settings' defaults filled in. */
@@ -29,11 +29,6 @@ export const TMPFS_PATH = '/flowkit_tmpfs';
 const KNOWN = ['cpu', 'memory', 'gpu', 'image', 'queue', 'iamRole', 'executionRole', 'sharedMemory', 'maxSwap', 'swappiness', 'tmpfs', 'efsVolumes', 'hostVolumes'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_:/.-]{0,1599}$/;
 
-/** The stock Node image of the Node that runs the scheduler: the same major version runs the tasks. */
-export function defaultImage(): string {
-  return `node:${process.versions.node.split('.')[0]}`;
-}
-
 export function validateBatchAttributes(attributes: Record<string, unknown>, config: Config): BatchAttributes {
   refuseUnknown('batch', attributes, KNOWN);
   const queue = stringAttribute('batch', attributes, 'queue', config.get(BatchSettings.jobQueue), NAME);
@@ -45,7 +40,7 @@ export function validateBatchAttributes(attributes: Record<string, unknown>, con
     cpu: numberAttribute('batch', attributes, 'cpu', positive, 'a number of vCPUs above 0', 1) as number,
     memory: numberAttribute('batch', attributes, 'memory', integer(4, 10_000_000), 'a whole number of MiB, at least 4', 4096) as number,
     gpu: numberAttribute('batch', attributes, 'gpu', integer(0, 64), 'a whole number of GPUs', 0) as number,
-    image: stringAttribute('batch', attributes, 'image', config.get(BatchSettings.image) ?? defaultImage(), /^\S{1,1024}$/) as string,
+    image: stringAttribute('batch', attributes, 'image', config.get(BatchSettings.image) ?? nodeImage(), /^\S{1,1024}$/) as string,
     queue,
     iamRole: stringAttribute('batch', attributes, 'iamRole', config.get(BatchSettings.iamRole), NAME),
     executionRole: stringAttribute('batch', attributes, 'executionRole', config.get(BatchSettings.executionRole), NAME),

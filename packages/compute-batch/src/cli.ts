@@ -1,5 +1,5 @@
 import { BatchClient, DescribeJobsCommand, ListJobsCommand, TerminateJobCommand, type JobDetail, type JobStatus } from '@aws-sdk/client-batch';
-import { PluginError, loadConfig, resolveUser, type CliExtension, type CommandLine, type Config } from '@flowkit/core/plugin';
+import { PluginError, formatTable, loadConfig, resolveUser, type CliExtension, type CommandLine, type Config } from '@flowkit/core/plugin';
 import { BatchSettings } from './settings';
 
 const ACTIVE: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'];
@@ -52,8 +52,7 @@ function table(jobs: JobDetail[]): string {
     const t = job.tags ?? {};
     rows.push([job.jobId as string, `${t['flowkit.flow']}/${t['flowkit.run']}/${t['flowkit.step']}/${t['flowkit.task']}`, t['flowkit.attempt'] ?? '', job.status ?? '', t['flowkit.user'] ?? '']);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return formatTable(rows);
 }
 
 async function withClient<T>(config: Config, use: (client: BatchClient) => Promise<T>): Promise<T> {

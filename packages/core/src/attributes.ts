@@ -55,3 +55,14 @@ export function envVarsAttribute(decorator: string, attributes: Attributes): Rec
 
 export const integer = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
 export const positive = (n: number) => n > 0;
+
+/** The stock Node image of the Node running the scheduler (`node:20`): tasks in containers run the same major. */
+export function nodeImage(): string {
+  return `node:${process.versions.node.split('.')[0]}`;
+}
+
+/** Rows as aligned columns (two spaces apart), for plugins' `list` commands; the first row is the header. */
+export function formatTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -268,7 +268,10 @@ export class Scheduler {
   /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code). */
   private async crashCause(ref: TaskRef, attempt: number, exit: TaskExit): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
-    return record?.status === 'failed' ? undefined : exitCause(exit);
+    if (record?.status !== 'failed') return exitCause(exit);
+    // A remote task that recorded its own death (`Task was killed by SIGTERM`) could not know who killed it; its backend does.
+    if (exit.reason && record.error?.startsWith(TASK_DIED) && !record.error.includes(exit.reason)) return `${record.error.slice(TASK_DIED.length)}: ${exit.reason}`;
+    return undefined;
   }
 
   private async recordCrash(ref: TaskRef, attempt: number, cause: string, remote: boolean): Promise<void> {
@@ -336,6 +339,9 @@ export class Scheduler {
     for (const sidecar of this.context.sidecars) sidecar.event(event);
   }
 }
+
+/** How an attempt's error begins when FlowKit, not the user's code, recorded why the task died. */
+const TASK_DIED = 'Task ';
 
 /** Stands for a task its launcher could not start: it ends at once with the reason on stderr. */
 function notLaunched(reason: string): LaunchedTask {

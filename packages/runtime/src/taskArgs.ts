@@ -50,7 +50,7 @@ export function encodeTaskArgs(args: TaskArgs): string[] {
     '--task-id', args.taskId,
     '--attempt', String(args.attempt),
     '--user-attempts', String(args.userAttempts),
-    '--input-paths', args.inputPaths.join(','),
+    '--input-paths', compressPaths(args.inputPaths),
     '--max-num-splits', String(args.maxNumSplits),
     '--datastore', args.datastore,
     '--datastore-root', args.datastoreRoot,
@@ -70,13 +70,7 @@ export function isOrchestrated(argv: string[]): boolean {
 
 export function decodeTaskArgs(argv: string[]): TaskArgs {
   const options = parseOptions(argv, 'step');
-  const inputPaths = options.required('input-paths').split(',').filter(Boolean);
-  for (const path of inputPaths) {
-    const [step, task, extra] = path.split('/');
-    if (extra !== undefined || !step || !task) throw usage(`bad input path '${path}'`);
-    validateId('step', step);
-    validateId('task', task);
-  }
+  const inputPaths = expandPaths(options.required('input-paths'));
   const split = options.get('split-index');
   return {
     ...commonArgs(options, argv),
@@ -169,6 +163,49 @@ function parseOptions(argv: string[], verb: 'step' | 'init') {
     },
   };
 }
+
+/**
+ * Input paths in little space: a join of a 1000-way foreach must fit a backend's command limit (ECS allows 8 KiB).
+ * A step's name is written once for the paths that follow it (`body/3,7`); runs of three or more consecutive
+ * numeric task ids become ranges (`body/3..201`).
+ */
+export function compressPaths(paths: string[]): string {
+  const tokens: Array<{ step: string; text: string }> = [];
+  for (let i = 0; i < paths.length; ) {
+    const [step, task] = (paths[i] as string).split('/') as [string, string];
+    let end = i + 1;
+    if (NUMERIC.test(task)) {
+      while (end < paths.length && paths[end] === `${step}/${Number(task) + end - i}`) end++;
+    }
+    tokens.push({ step, text: end - i >= 3 ? `${task}..${Number(task) + end - i - 1}` : task });
+    i = end - i >= 3 ? end : i + 1;
+  }
+  return tokens.map((token, k) => (tokens[k - 1]?.step === token.step ? token.text : `${token.step}/${token.text}`)).join(',');
+}
+
+export function expandPaths(text: string): string[] {
+  const paths: string[] = [];
+  let step: string | undefined;
+  for (const part of text.split(',').filter(Boolean)) {
+    const slash = part.indexOf('/');
+    if (slash >= 0) step = validateId('step', part.slice(0, slash));
+    const task = part.slice(slash + 1);
+    if (step === undefined || task.includes('/')) throw usage(`bad input path '${part}'`);
+    const range = /^(\d{1,15})\.\.(\d{1,15})$/.exec(task);
+    if (!range) {
+      paths.push(`${step}/${validateId('task', task)}`);
+      continue;
+    }
+    const [first, last] = [Number(range[1]), Number(range[2])];
+    if (last < first || last - first > MAX_RANGE) throw usage(`bad input path range '${part}'`);
+    for (let id = first; id <= last; id++) paths.push(`${step}/${id}`);
+  }
+  return paths;
+}
+
+/** A task id that reads back the same as a number (no leading zeros). */
+const NUMERIC = /^(0|[1-9]\d{0,14})$/;
+const MAX_RANGE = 1_000_000;
 
 function usage(problem: string): FlowKitError {
   return new FlowKitError(`Bad task command line: ${problem}.`, { hint: 'task processes are started by `flowkit run` or an orchestrator FlowKit compiled the flow for; do not start them by hand' });

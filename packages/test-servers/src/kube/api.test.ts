@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { apiError, condition, nodeJob, startHarness, waitFor, Watcher, type Harness, type WatchEvent } from './testSupport';
+import { apiError, condition, nodeJob, rawRequest, startHarness, waitFor, Watcher, type Harness, type WatchEvent } from './testSupport';
 
 /** The apiserver's API rules through the real client: validation, selectors, watch resumption, faults, auth. */
 describe('Kubernetes test server: API', () => {
@@ -38,6 +38,21 @@ describe('Kubernetes test server: API', () => {
     ]);
     const ok = await create(nodeJob('quantities-ok', '', { container: { resources: { requests: { cpu: '250m', memory: '1.5Gi' }, limits: { cpu: '2', memory: '2G' } } } }));
     expect(ok.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ cpu: '2', memory: '2G' });
+  });
+
+  it('speaks HTTPS with a certificate of its own CA, which the kubeconfig carries and the client verifies', async () => {
+    expect(h.server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect((await h.core.readNamespace({ name: 'default' })).metadata?.name).toBe('default');
+    // The same server without its CA is refused: the client really verifies the certificate.
+    const untrusted = new h.k8s.KubeConfig();
+    untrusted.loadFromOptions({
+      clusters: [{ name: 'c', server: h.server.url, skipTLSVerify: false }],
+      users: [{ name: 'u', token: h.server.token }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const refused = await untrusted.makeApiClient(h.k8s.CoreV1Api).readNamespace({ name: 'default' }).then(() => undefined, (error: Error) => error);
+    expect(String(refused?.message)).toMatch(/self.signed|unable to verify|certificate/i);
   });
 
   it('generates names, answers 409 AlreadyExists, and 404 for a missing namespace or Job', async () => {
@@ -143,29 +158,29 @@ describe('Kubernetes test server: API', () => {
 
     h.server.failNext(1, 429, { method: 'POST', path: '/apis/batch/v1/' });
     await h.core.listNamespace();
-    const limited = await fetch(`${h.server.url}/apis/batch/v1/namespaces/default/jobs`, {
+    const limited = await rawRequest(h, '/apis/batch/v1/namespaces/default/jobs', {
       method: 'POST',
       headers: { Authorization: `Bearer ${h.server.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(quick('throttled')),
     });
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('1');
-    expect(await limited.json()).toMatchObject({ reason: 'TooManyRequests', code: 429 });
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.json()).toMatchObject({ reason: 'TooManyRequests', code: 429 });
     expect((await create(quick('throttled'))).metadata?.name).toBe('throttled');
   });
 
   it('rejects requests without the kubeconfig token, warns on the orphaning default, and records requests', async () => {
-    const anonymous = await fetch(`${h.server.url}/api/v1/namespaces`);
+    const anonymous = await rawRequest(h, '/api/v1/namespaces');
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect(anonymous.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     await create(quick('warned'));
-    const deleted = await fetch(`${h.server.url}/apis/batch/v1/namespaces/default/jobs/warned`, {
+    const deleted = await rawRequest(h, '/apis/batch/v1/namespaces/default/jobs/warned', {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${h.server.token}` },
     });
     expect(deleted.status).toBe(200);
-    expect(deleted.headers.get('warning')).toContain('child pods are preserved by default when jobs are deleted');
-    const unknown = await fetch(`${h.server.url}/apis/apps/v1/namespaces/default/deployments`, { headers: { Authorization: `Bearer ${h.server.token}` } });
+    expect(deleted.headers.warning).toContain('child pods are preserved by default when jobs are deleted');
+    const unknown = await rawRequest(h, '/apis/apps/v1/namespaces/default/deployments', { headers: { Authorization: `Bearer ${h.server.token}` } });
     expect(unknown.status).toBe(404);
     const recorded = h.server.requests().filter((r) => r.path === '/apis/batch/v1/namespaces/default/jobs/warned');
     expect(recorded).toEqual([expect.objectContaining({ method: 'DELETE', status: 200 })]);

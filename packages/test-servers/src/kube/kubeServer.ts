@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { Kubelet } from './kubelet';
 import { ObjectStore } from './objects';
 import { Routes, type ApiRequest } from './routes';
 import { ApiError, badRequest, injectedFailure } from './status';
+import { makeCertificates } from './tls';
 import type { Job, Pod } from './types';
 import { WatchHub } from './watch';
 
@@ -22,6 +24,10 @@ export interface KubeTestServerOptions {
   gracePeriodMs?: number;
   /** Watch events kept for resuming watches; older resourceVersions get 410 Expired. Default 10 000. */
   watchHistory?: number;
+  /** What the node can allocate, as quantities (`{ cpu: '4', memory: '8Gi' }`); a pod asking more is Unschedulable. */
+  nodeCapacity?: Record<string, string>;
+  /** Images that cannot be pulled: their pods wait in ErrImagePull, then ImagePullBackOff. */
+  unpullableImages?: string[];
 }
 
 export interface RecordedRequest {
@@ -42,7 +48,7 @@ export interface FailureFilter {
 }
 
 /**
- * A Kubernetes apiserver for tests, over real HTTP on 127.0.0.1, for the real `@kubernetes/client-node`: batch/v1
+ * A Kubernetes apiserver for tests, over HTTPS on 127.0.0.1 (a CA of its own, in its kubeconfig), for the real `@kubernetes/client-node`: batch/v1
  * Jobs, Pods, Secrets and Namespaces with watches and logs, a Job controller, and a one-node kubelet that runs each
  * pod's command as a local process. See the package README for what it does not do.
  */
@@ -61,16 +67,24 @@ export class KubeTestServer {
   private constructor(
     private readonly server: Server,
     private readonly root: string,
+    /** The PEM certificate of the CA that signed the server's certificate: what clients trust. */
+    readonly ca: string,
     options: KubeTestServerOptions,
   ) {
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.store = new ObjectStore(options.watchHistory);
     const stepMs = options.stateDelayMs ?? 10;
     const cap = options.gracePeriodMs;
     const graceMs = (seconds: number) => (cap === undefined ? seconds * 1000 : Math.min(seconds * 1000, cap));
     this.watches = new WatchHub(this.store);
     this.controller = new JobController(this.store, stepMs);
-    this.kubelet = new Kubelet(this.store, { stepMs, graceMs, podsDir: join(root, 'pods') });
+    this.kubelet = new Kubelet(this.store, {
+      stepMs,
+      graceMs,
+      podsDir: join(root, 'pods'),
+      capacity: options.nodeCapacity ?? {},
+      unpullableImages: new Set(options.unpullableImages),
+    });
     this.routes = new Routes({ store: this.store, jobs: this.controller, kubelet: this.kubelet, watches: this.watches });
     for (const name of options.namespaces ?? ['default']) {
       this.store.create('namespaces', admitNamespace({ metadata: { name } }));
@@ -79,18 +93,17 @@ export class KubeTestServer {
   }
 
   static async start(options: KubeTestServerOptions = {}): Promise<KubeTestServer> {
-    const server = createServer();
+    const root = mkdtempSync(join(tmpdir(), 'flowkit-kube-'));
+    const { ca, key, cert } = await makeCertificates(root);
+    const server = createServer({ key, cert });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    return new KubeTestServer(server, mkdtempSync(join(tmpdir(), 'flowkit-kube-')), options);
+    return new KubeTestServer(server, root, ca, options);
   }
 
-  /**
-   * Writes a kubeconfig for this server and returns its path (usable as KUBECONFIG). client-node refuses plain
-   * http unless the cluster says insecure-skip-tls-verify, so it does.
-   */
+  /** Writes a kubeconfig for this server (its CA, its token) and returns its path (usable as KUBECONFIG). */
   kubeconfig(namespace = 'default'): string {
     const path = join(this.root, 'kubeconfig.yaml');
     const yaml = [
@@ -100,7 +113,7 @@ export class KubeTestServer {
       '- name: flowkit-test',
       '  cluster:',
       `    server: ${this.url}`,
-      '    insecure-skip-tls-verify: true',
+      `    certificate-authority-data: ${Buffer.from(this.ca).toString('base64')}`,
       'users:',
       '- name: flowkit-test',
       '  user:',

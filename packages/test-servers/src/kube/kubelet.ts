@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerLog } from './logs';
+import { pullFailure, unschedulable } from './nodeFaults';
 import type { ObjectStore, StoreEvent } from './objects';
 import { buildLaunch, ContainerConfigError } from './podEnv';
 import { containerStatus, podConditions, setCondition } from './podStatus';
@@ -24,7 +25,7 @@ interface PodRuntime {
   name: string;
   dir: string;
   log: ContainerLog;
-  state: 'new' | 'waiting' | 'starting' | 'running' | 'done';
+  state: 'new' | 'waiting' | 'pulling' | 'starting' | 'running' | 'done';
   process?: ContainerProcess;
   containerID?: string;
   startedAt?: string;
@@ -39,6 +40,10 @@ export interface KubeletOptions {
   /** A grace period of `seconds` as this server applies it (tests cap it). */
   graceMs: (seconds: number) => number;
   podsDir: string;
+  /** What the node can allocate (`{ cpu: '4' }`): a pod requesting more stays Pending as Unschedulable. */
+  capacity: Record<string, string>;
+  /** Images whose pull fails: the container waits in ErrImagePull, then ImagePullBackOff, until the pod goes. */
+  unpullableImages: Set<string>;
 }
 
 /**
@@ -149,6 +154,13 @@ export class Kubelet {
 
   /** Binding and the kubelet's admission: the pod is on the node and its container is being created. */
   private schedule(runtime: PodRuntime): void {
+    const current = this.store.get<Pod>('pods', runtime.namespace, runtime.name);
+    const refused = current && unschedulable(current, this.options.capacity);
+    if (refused) {
+      // The scheduler's verdict; the pod stays Pending, unbound, until it is deleted.
+      this.update(runtime, (p) => setCondition((p.status.conditions ??= []), 'PodScheduled', 'False', 'Unschedulable', refused));
+      return;
+    }
     mkdirSync(runtime.dir, { recursive: true });
     const pod = this.update(runtime, (p) => {
       p.spec.nodeName = NODE_NAME;
@@ -174,6 +186,7 @@ export class Kubelet {
     const pod = this.store.get<Pod>('pods', runtime.namespace, runtime.name);
     const container = pod?.spec.containers[0];
     if (!pod || !container || runtime.terminating || runtime.state === 'done') return;
+    if (this.options.unpullableImages.has(container.image)) return this.failPull(runtime, false);
     try {
       const launch = buildLaunch(this.store, pod, container, runtime.dir);
       runtime.state = 'starting';
@@ -186,6 +199,15 @@ export class Kubelet {
         p.status.containerStatuses = [containerStatus(p, { waiting })];
       });
     }
+  }
+
+  /** The pull fails, then the kubelet backs off; the container never starts. */
+  private failPull(runtime: PodRuntime, backOff: boolean): void {
+    runtime.state = 'pulling';
+    this.update(runtime, (p) => {
+      p.status.containerStatuses = [containerStatus(p, { waiting: pullFailure(p.spec.containers[0]?.image ?? '', backOff) })];
+    });
+    if (!backOff) this.later(runtime, () => this.failPull(runtime, true));
   }
 
   private start(runtime: PodRuntime, launch: ReturnType<typeof buildLaunch>, pod: Pod): void {

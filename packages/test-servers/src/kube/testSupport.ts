@@ -1,4 +1,5 @@
 /** Shared by this directory's tests: the server with a real client pointed at it, watches, and Job bodies. */
+import { request } from 'node:https';
 import { PassThrough } from 'node:stream';
 import type { V1Container, V1EnvVar, V1Job, V1JobSpec, V1ObjectMeta, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { loadKubernetesClient, type KubernetesClient } from './clientNode';
@@ -160,4 +161,17 @@ export async function apiError(call: Promise<unknown>): Promise<{ code: number; 
     return { code: e.code, body: typeof e.body === 'string' ? JSON.parse(e.body) : e.body };
   }
   throw new Error('the call succeeded');
+}
+
+/** A request past the client (the server's CA trusted, nothing else), for what the client hides: headers, raw codes. */
+export function rawRequest(h: Harness, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: () => any }>((resolve, reject) => {
+    const req = request(`${h.server.url}${path}`, { method: init.method ?? 'GET', headers: init.headers, ca: h.server.ca }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }

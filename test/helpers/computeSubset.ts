@@ -1,0 +1,25 @@
+import { combinations, type Combination } from '@flowkit/testing';
+
+/**
+ * The conformance subset of a compute context (batch, kubernetes): basic_artifact on every graph shape but the
+ * 100-way one (the remote context covers scale), then the tests where compute matters (retries, catch, timeouts,
+ * crashes, logs, resume, large artifacts) on the first shape each fits.
+ */
+export const COMPUTE_SHAPES = ['small-foreach', 'small-branch', 'single-linear', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear'];
+export const COMPUTE_TESTS = ['catch_retry', 'timeout_decorator', 'detect_segfault', 'task_exception', 'basic_log', 'large_artifact', 'resume_foreach_join'];
+
+export function computeSubset(context: string): Combination[] {
+  const all = combinations({ contexts: [context] });
+  const chosen = all.filter((c) => c.template.name === 'basic_artifact' && COMPUTE_SHAPES.includes(c.graph.name));
+  for (const test of COMPUTE_TESTS) {
+    const first = COMPUTE_SHAPES.map((shape) => all.find((c) => c.template.name === test && c.graph.name === shape)).find(Boolean);
+    if (first) chosen.push(first);
+  }
+  return chosen;
+}
+
+/** What each compute context's file checks first: its subset is the one above. */
+export function expectComputeSubset(combos: Combination[]): void {
+  expect(combos.map((c) => c.template.name).filter((name) => name !== 'basic_artifact')).toEqual(COMPUTE_TESTS);
+  expect(combos.filter((c) => c.template.name === 'basic_artifact').map((c) => c.graph.name).sort()).toEqual([...COMPUTE_SHAPES].sort());
+}
