@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, type Row } from './stats';
+import { benchGcs } from './gcs';
+import { throughputRow } from './objectStore';
 import { benchS3 } from './s3';
 import { benchBatch } from './batch';
 import { benchMetadataService } from './metadataService';
@@ -143,18 +145,8 @@ async function main(): Promise<void> {
   });
   for (const file of [source, array, ...Array.from({ length: copies }, (_, i) => join(workDir, `cp-target-${i}`))]) rmSync(file, { force: true });
 
-  const s3 = await benchS3(Number(process.env.BENCH_S3_MB ?? 1024), HEAVY_RUNS);
-  const rate = (seconds: number) => s3.megabytes / seconds;
-  const putShare = s3.sdk.putSeconds / s3.flowkit.putSeconds;
-  const getShare = s3.sdk.getSeconds / s3.flowkit.getSeconds;
-  add({
-    benchmark: `7. S3 (s3rver): ${s3.megabytes} MB as ${s3.small} small + 1 large artifact, put then get`,
-    result: `put ${rate(s3.flowkit.putSeconds).toFixed(0)} MB/s, get ${rate(s3.flowkit.getSeconds).toFixed(0)} MB/s`,
-    vsFloor: `put ${(putShare * 100).toFixed(0)}%, get ${(getShare * 100).toFixed(0)}% of the SDK (${rate(s3.sdk.putSeconds).toFixed(0)}/${rate(s3.sdk.getSeconds).toFixed(0)} MB/s)`,
-    target: '>= 90% of the raw SDK',
-    met: putShare >= 0.9 && getShare >= 0.9,
-    raw: { ...s3.flowkit, sdkPutSeconds: s3.sdk.putSeconds, sdkGetSeconds: s3.sdk.getSeconds },
-  });
+  add(throughputRow('7. S3 (s3rver)', await benchS3(Number(process.env.BENCH_S3_MB ?? 1024), HEAVY_RUNS), 'the AWS SDK'));
+  add(throughputRow('12. GCS (GCS test server)', await benchGcs(Number(process.env.BENCH_S3_MB ?? 1024), HEAVY_RUNS), '@google-cloud/storage'));
 
   const original = await timed(process.execPath, [FLOWKIT, 'run', join(FLOWS, 'fanout.ts'), '--width', '1000', '--max-num-splits', '1000', '--quiet'], { FAIL_JOIN: '1' });
   const resumed = await flowkit(['resume', join(FLOWS, 'fanout.ts')]);

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimit } from '@flowkit/core/internal';
 import { DataStoreError, Settings, loadConfig, validateId, validateStorageKey, type Config } from '@flowkit/core/plugin';
+import { joinKey } from '@flowkit/datastore-objects';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { clientS3 } from './sdk';
 import { S3Settings, createClient, s3Options, type S3Options } from './settings';
 import { downloadObject, isNotFound, s3Failure, uploadFile, uploadObject, type ObjectAttributes } from './transfer';
-import { joinKey, parseS3Url, s3Url, type S3Location } from './url';
+import { parseS3Url, s3Url, type S3Location } from './url';
 
 /** A run to scope to: `current` inside a step, or a client `Run`. */
 export type RunScope = { flowName: string; runId: string } | { flowName: string; id: string };

@@ -1,7 +1,9 @@
-import { Config, ConfigError, defineSyncHandler, type FlowKitPlugin } from '@flowkit/core/plugin';
+import type { FlowKitPlugin } from '@flowkit/core/plugin';
+import { defineSyncGetHandler, objectDataStoreFactory } from '@flowkit/datastore-objects';
 import { S3 } from './datatools';
-import { S3DataStore, SYNC_GET_HANDLER, type SyncGetInit } from './s3DataStore';
+import { S3DataStore, SYNC_GET_HANDLER } from './s3DataStore';
 import { S3Settings } from './settings';
+import { S3_URLS } from './url';
 
 export { S3, S3Object } from './datatools';
 export type { PutFileItem, PutItem, RunScope, S3ClientOptions } from './datatools';
@@ -14,29 +16,13 @@ export type { ObjectAttributes } from './transfer';
  * of the module every code package loads, so a worker that loads this file (or the bundle holding it)
  * finds it.
  */
-defineSyncHandler(SYNC_GET_HANDLER, (init) => {
-  const { root, settings } = init as SyncGetInit;
-  const store = new S3DataStore(root, new Config(settings));
-  return async (key) => store.get(key as string);
-});
+defineSyncGetHandler(SYNC_GET_HANDLER, (root, config) => new S3DataStore(root, config));
 
 /** `--datastore s3`, and `s3://` URLs for IncludeFile. */
 export const plugin: FlowKitPlugin = {
   name: '@flowkit/datastore-s3',
   register(registry) {
-    registry.addDataStore({
-      name: 's3',
-      defaultRoot(config) {
-        const root = config.get(S3Settings.sysroot);
-        if (!root) {
-          throw new ConfigError('--datastore s3 needs a root, and none is configured.', {
-            hint: `pass --datastore-root s3://bucket/prefix, or set ${S3Settings.sysroot}`,
-          });
-        }
-        return root;
-      },
-      create: (root, config) => new S3DataStore(root, config, __filename),
-    });
+    registry.addDataStore(objectDataStoreFactory('s3', S3Settings.sysroot, S3_URLS, (root, config) => new S3DataStore(root, config, __filename)));
     registry.addUrlReader({
       scheme: 's3',
       async read(url, config) {

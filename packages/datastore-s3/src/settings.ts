@@ -1,6 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigError, type Config } from '@flowkit/core/plugin';
+import type { Config } from '@flowkit/core/plugin';
+import { cacheSettings, endpointSetting, numberSetting, type CacheOptions } from '@flowkit/datastore-objects';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackoffRetryStrategy } from './retry';
 import { clientS3 } from './sdk';
@@ -31,43 +30,27 @@ export const S3Settings = {
 const DEFAULT_MAX_ATTEMPTS = 10;
 const DEFAULT_RETRY_BASE_MS = 100;
 const DEFAULT_CONCURRENCY = 16;
-const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 /** Regions matter to AWS only; S3-compatible servers accept any, and the SDK insists on one. */
 const FALLBACK_REGION = 'us-east-1';
 const CONNECT_TIMEOUT_MS = 5000;
 
-export interface S3Options {
+export interface S3Options extends CacheOptions {
   endpoint?: string;
   region?: string;
   maxAttempts: number;
   retryBaseMs: number;
   concurrency: number;
-  cacheDir: string;
-  cacheBytes: number;
 }
 
 export function s3Options(config: Config): S3Options {
-  const endpoint = config.get(S3Settings.endpointUrl);
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) {
-    throw new ConfigError(`${S3Settings.endpointUrl}=${endpoint} is not an endpoint URL.`, { hint: 'write it as http(s)://host[:port], e.g. http://127.0.0.1:9000' });
-  }
   return {
-    endpoint,
+    endpoint: endpointSetting(config, S3Settings.endpointUrl),
     region: config.get(S3Settings.region),
-    maxAttempts: whole(config, S3Settings.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
-    retryBaseMs: whole(config, S3Settings.retryBaseMs, DEFAULT_RETRY_BASE_MS, 1),
-    concurrency: whole(config, S3Settings.concurrency, DEFAULT_CONCURRENCY, 1),
-    cacheDir: config.get(S3Settings.cacheDir) ?? join(tmpdir(), 'flowkit-s3-cache'),
-    cacheBytes: whole(config, S3Settings.cacheBytes, DEFAULT_CACHE_BYTES, 0),
+    maxAttempts: numberSetting(config, S3Settings.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
+    retryBaseMs: numberSetting(config, S3Settings.retryBaseMs, DEFAULT_RETRY_BASE_MS, 1),
+    concurrency: numberSetting(config, S3Settings.concurrency, DEFAULT_CONCURRENCY, 1),
+    ...cacheSettings(config, S3Settings.cacheDir, S3Settings.cacheBytes, 'flowkit-s3-cache'),
   };
-}
-
-function whole(config: Config, name: string, fallback: number, min: number): number {
-  const text = config.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name}=${text} is not valid.`, { hint: `set it to a whole number >= ${min}` });
-  return value;
 }
 
 /** One SDK client per options: FlowKit's retry policy, path-style addressing for custom endpoints. */

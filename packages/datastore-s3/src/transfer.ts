@@ -1,18 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { mapLimit } from '@flowkit/core/internal';
 import { DataStoreError, byteLength, chunksOf, type Bytes } from '@flowkit/core/plugin';
+import { LARGE_OBJECT_BYTES, PARTS_IN_FLIGHT, PART_BYTES, isStreamFailure, networkFailure, readInto, readRanges } from '@flowkit/datastore-objects';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { backoffDelay } from './retry';
 import { clientS3, libStorage } from './sdk';
 import { S3Settings, type S3Options } from './settings';
-
-/** Objects at least this large go up in parts and come down in parallel ranges. */
-export const MULTIPART_BYTES = 64 * 1024 * 1024;
-const PART_BYTES = 16 * 1024 * 1024;
-/** Parts in flight per large object: with 16 MB parts, 64 MB of buffers at most. */
-const PARTS_IN_FLIGHT = 4;
 
 /** An object's bytes and what S3 keeps with them. */
 export interface Downloaded {
@@ -41,14 +35,11 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
       const first = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const total = first.ContentLength ?? 0;
       const data = Buffer.allocUnsafe(total);
-      const streamed = await readInto(first.Body as Readable, data, 0, total < MULTIPART_BYTES ? total : PART_BYTES);
-      if (total < MULTIPART_BYTES && streamed !== total) throw new Error(`got ${streamed} of ${total} bytes`);
-      const ranges: Array<[number, number]> = [];
-      for (let start = streamed; start < total; start += PART_BYTES) ranges.push([start, Math.min(start + PART_BYTES, total) - 1]);
-      await mapLimit(ranges, PARTS_IN_FLIGHT, async ([start, end]) => {
+      const streamed = await readInto(first.Body as Readable, data, 0, total < LARGE_OBJECT_BYTES ? total : PART_BYTES);
+      if (total < LARGE_OBJECT_BYTES && streamed !== total) throw new Error(`got ${streamed} of ${total} bytes`);
+      await readRanges(data, streamed, async (start, end) => {
         const part = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: first.ETag }));
-        const length = await readInto(part.Body as Readable, data, start, end - start + 1);
-        if (length !== end - start + 1) throw new Error(`range ${start}-${end} returned ${length} bytes`);
+        return part.Body as Readable;
       });
       return { data, contentType: first.ContentType, metadata: first.Metadata ?? {}, lastModified: first.LastModified };
     } catch (error) {
@@ -66,7 +57,7 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
 export async function uploadObject(client: S3Client, bucket: string, key: string, body: Bytes, attributes: ObjectAttributes = {}): Promise<void> {
   const chunks = chunksOf(body);
   const extra = { ContentType: attributes.contentType, Metadata: attributes.metadata };
-  if (byteLength(body) >= MULTIPART_BYTES) {
+  if (byteLength(body) >= LARGE_OBJECT_BYTES) {
     await multipart(client, { Bucket: bucket, Key: key, Body: chunks.length === 1 ? (chunks[0] as Buffer) : Readable.from(chunks), ...extra });
   } else {
     await client.send(new (clientS3().PutObjectCommand)({ Bucket: bucket, Key: key, Body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), ...extra }));
@@ -76,7 +67,7 @@ export async function uploadObject(client: S3Client, bucket: string, key: string
 /** Writes a local file as an object, streaming it in parts when large. */
 export async function uploadFile(client: S3Client, bucket: string, key: string, path: string, attributes: ObjectAttributes = {}): Promise<void> {
   const { size } = await stat(path);
-  if (size < MULTIPART_BYTES) return uploadObject(client, bucket, key, await readFile(path), attributes);
+  if (size < LARGE_OBJECT_BYTES) return uploadObject(client, bucket, key, await readFile(path), attributes);
   await multipart(client, { Bucket: bucket, Key: key, Body: createReadStream(path), ContentType: attributes.contentType, Metadata: attributes.metadata });
 }
 
@@ -85,37 +76,18 @@ async function multipart(client: S3Client, params: { Bucket: string; Key: string
   await new Upload({ client, params, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT }).done();
 }
 
-/** Reads a stream into `target` from `offset` until `wanted` bytes arrived (then drops the rest); returns the bytes read. */
-async function readInto(body: Readable, target: Buffer, offset: number, wanted: number): Promise<number> {
-  let position = offset;
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    if (position + bytes.length > target.length) throw new Error('the object changed while it was read');
-    bytes.copy(target, position);
-    position += bytes.length;
-    if (position - offset >= wanted) break;
-  }
-  return position - offset;
-}
-
 /** A missing key (GET says NoSuchKey, HEAD says NotFound); a missing bucket is NoSuchBucket. */
 export function isNotFound(error: unknown): boolean {
   const name = (error as Error).name;
   return name === 'NoSuchKey' || name === 'NotFound';
 }
 
-function isStreamFailure(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error).message === 'aborted';
-}
-
 /** A one-line DataStoreError for a failed S3 call: what, where, and the SDK's cause. */
 export function s3Failure(action: string, url: string, error: unknown, options: S3Options): DataStoreError {
   if (error instanceof DataStoreError) return error;
   const name = (error as Error).name;
-  // A network error from another realm (a test sandbox) reaches us wrapped, its code only in the message.
-  const code = (error as { code?: string }).code ?? /\b(E[A-Z]{4,})\b/.exec((error as Error).message ?? '')?.[1];
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code ?? '') || name === 'TimeoutError') {
+  const code = networkFailure(error);
+  if (code || name === 'TimeoutError') {
     return new DataStoreError(`Cannot ${action} ${url}: the S3 endpoint ${options.endpoint ?? '(AWS)'} did not answer (${code ?? name}), ${options.maxAttempts} attempts.`, {
       hint: `check that the endpoint is up and ${S3Settings.endpointUrl} is right, then try again (a failed run resumes)`,
       cause: error,

@@ -47,11 +47,12 @@ export class BlobCache {
     } catch {
       return;
     }
-    this.estimate = (this.estimate ?? this.scan().reduce((sum, entry) => sum + entry.size, 0)) + data.length;
+    // The first write scans the directory, the new entry included.
+    this.estimate = this.estimate === undefined ? this.scan().reduce((sum, entry) => sum + entry.size, 0) : this.estimate + data.length;
     if (this.estimate > this.maxBytes) this.evict();
   }
 
-  /** `id` is `bucket/key` of a validated key, so it is a safe relative path. */
+  /** `id` is `bucket/key` of a validated key (ObjectDataStore's cache id), so it is a safe relative path. */
   private path(id: string): string {
     return join(this.dir, id);
   }
