@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowkit, project } from '../helpers/flowkit';
+import { flowkit, project, runNode } from '../helpers/flowkit';
 
 const foreachFlow = (items: string) => `
 import { FlowSpec, step, Inputs } from '@flowkit/core';
@@ -154,5 +154,21 @@ export default class FloodFlow extends FlowSpec {
     const log = require('node:fs').statSync(join(root, 'FloodFlow/1/start/1/0.stdout.log'));
     expect(log.size).toBe(100 * 10000 * 100 + 'last line\n'.length);
     expect(result.stdout).toContain('last line');
+  });
+});
+
+describe('the task entry', () => {
+  test("`step` with a step the flow does not have is refused up front, naming the flow's steps", async () => {
+    const { dir, root, env } = project({ 'fan.ts': foreachFlow('[1]') });
+    expect((await flowkit(['run', 'fan.ts'], { cwd: dir, env })).code).toBe(0);
+    const bundle = join(root, '_code', readdirSync(join(root, '_code')).find((name) => name.endsWith('.js')) as string);
+    const backends = ['--datastore', 'local', '--datastore-root', root, '--metadata', 'local', '--local-root', root];
+    const result = await runNode(
+      [bundle, 'step', 'bodyy', '--run-id', '1', '--task-id', '9', '--attempt', '0', '--user-attempts', '1', '--input-paths', 'start/1', '--max-num-splits', '100', ...backends],
+      { cwd: dir, env },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Flow FanFlow has no step 'bodyy'; its steps are start, body, join, end.");
+    expect(readdirSync(join(root, 'FanFlow', '1'))).not.toContain('bodyy');
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, flowkit, project } from '../helpers/flowkit';
 
@@ -28,6 +28,30 @@ describe('third-party plugins', () => {
     expect(stored).toContain('PluggedFlow__1__end__2__0.DONE');
     expect(stored.some((name) => name.startsWith('PluggedFlow__data__'))).toBe(true);
     expect(existsSync(join(dir, '.flowkit', 'PluggedFlow', '1', '_meta', 'run.json'))).toBe(true);
+  });
+
+  test('an installed plugin package that was never built fails only the commands that need it, naming it (issue 20)', async () => {
+    const { dir, env } = project({ 'plain.ts': FLOW.replace("@stamp({ label: 'first' }) ", '') });
+    const unbuilt = join(dir, 'node_modules', 'flowkit-plugin-unbuilt');
+    mkdirSync(unbuilt, { recursive: true });
+    writeFileSync(join(unbuilt, 'package.json'), JSON.stringify({ name: 'flowkit-plugin-unbuilt', main: 'dist/index.js', flowkit: { plugin: true } }));
+    const run = await flowkit(['run', 'plain.ts'], { cwd: dir, env });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const status = await flowkit(['status'], { cwd: dir, env });
+    expect(status.stdout).toContain('PluggedFlow');
+    expect(status.code).toBe(0);
+    const problem = `flowkit-plugin-unbuilt (${join(unbuilt, 'dist', 'index.js')} is missing)`;
+    const needed = await flowkit(['run', 'plain.ts', '--datastore', 'flatfile'], { cwd: dir, env });
+    expect(needed.code).toBe(1);
+    expect(needed.stderr).toContain("Unknown datastore 'flatfile' (--datastore). Installed plugin packages that cannot be loaded, which may provide it:");
+    expect(needed.stderr).toContain(problem);
+    expect(needed.stderr).toContain('build them (npm run build), reinstall them, or remove them.');
+    expect(needed.stderr).not.toContain('Cannot find module');
+    const command = await flowkit(['unbuilt', 'list'], { cwd: dir, env });
+    expect(command.code).toBe(1);
+    expect(command.stderr).toContain('Unknown argument: unbuilt. Installed plugin packages that cannot be loaded');
+    expect(command.stderr).toContain(problem);
   });
 
   test('FLOWKIT_PLUGINS loads a plugin by path; without it the decorator is unknown', async () => {

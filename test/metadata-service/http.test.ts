@@ -39,11 +39,11 @@ afterAll(async () => {
 describe('metadata service: schema and lifecycle', () => {
   test('health answers; migrations ran once and a second start applies none', async () => {
     const health = await api('GET', '/health');
-    expect(health).toEqual({ status: 200, body: { status: 'ok', schemaVersion: 1, heartbeatTimeoutSeconds: 60 } });
-    expect(service.output()).toContain('schema migrated to version 1 (applied 1)');
+    expect(health).toEqual({ status: 200, body: { status: 'ok', schemaVersion: 2, heartbeatTimeoutSeconds: 60 } });
+    expect(service.output()).toContain('schema migrated to version 2 (applied 1, 2)');
     const second = await startService({ databaseUrl });
     try {
-      expect(second.output()).toContain('schema at version 1');
+      expect(second.output()).toContain('schema at version 2');
       expect(second.output()).not.toContain('applied');
     } finally {
       expect(await second.stop()).toBe(0);
@@ -51,9 +51,9 @@ describe('metadata service: schema and lifecycle', () => {
     expect(second.output()).toContain('stopped');
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
-    const { rows } = await client.query('SELECT version FROM schema_migrations');
+    const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
     await client.end();
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   test('the database URL is required and its password never printed', async () => {
@@ -150,6 +150,17 @@ describe('metadata service: tasks and attempts', () => {
     expect(after.finishedAt).toBeGreaterThanOrEqual(after.startedAt);
     expect(after.attempts.map((a: { attempt: number; status: string }) => [a.attempt, a.status])).toEqual([[0, 'failed'], [1, 'succeeded']]);
     expect(after.attempts[0].error).toBe('Error: boom');
+  });
+
+  test('an attempt FlowKit recorded for a task that died keeps how it died, until the attempt starts again', async () => {
+    const run = (await newRun('Died')).body.runId;
+    const task = (await newTask('Died', run, 'train')).body;
+    const base = `/flows/Died/runs/${run}/steps/train/tasks/${task.taskId}`;
+    await api('POST', `${base}/attempts/0/start`);
+    await api('POST', `${base}/attempts/0/finish`, { status: 'failed', error: 'Task was killed by SIGTERM', died: 'was killed by SIGTERM' });
+    expect((await api('GET', `${base}/attempts`)).body.items).toMatchObject([{ attempt: 0, status: 'failed', error: 'Task was killed by SIGTERM', died: 'was killed by SIGTERM' }]);
+    await api('POST', `${base}/attempts/0/start`);
+    expect((await api('GET', `${base}/attempts`)).body.items[0].died).toBeUndefined();
   });
 
   test('task lists embed attempts, filter by status and page in task order', async () => {

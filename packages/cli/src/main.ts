@@ -167,6 +167,8 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UsageError(message, { hint: `see flowkit ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help` });
+      // An unknown command may be one an unloadable plugin package would add.
+      const note = registry.unloadableNote();
+      throw error ?? new UsageError(note ? `${message}.${note}` : message, { hint: `see flowkit ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help` });
     });
 }

@@ -1,5 +1,4 @@
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SubmitJobCommand } from '@aws-sdk/client-batch';
 import {
   PluginError,
   loadConfig,
@@ -13,23 +12,19 @@ import {
   type TaskLaunch,
   type TaskRef,
 } from '@flowkit/core/plugin';
-import { jobResources, validateBatchAttributes, type BatchAttributes } from './attributes';
+import { jobResources, type BatchAttributes } from './attributes';
 import { BatchJob, type JobClients } from './batchJob';
+import { batchClient, logsClient } from './clients';
 import { BOOTSTRAP_VARIABLE, JobDefinitions, jobDefinitionFor } from './jobDefinitions';
 import { JobWatcher } from './jobWatcher';
 import { BatchSettings } from './settings';
-
-/** The SDK's retries (jittered backoff) for throttling and server errors, before a call fails. */
-const MAX_ATTEMPTS = 8;
+import { batchChecks } from './taskPlugin';
 
 /** `@batch` and `--with batch`: the step's attempts run as AWS Batch jobs. */
 export class BatchDecorator implements ComputeDecorator {
-  readonly name = 'batch';
+  readonly name = batchChecks.name;
+  readonly validate = batchChecks.validate;
   private session?: BatchSession;
-
-  validate(attributes: Record<string, unknown>): Record<string, unknown> {
-    return { ...validateBatchAttributes(attributes, loadConfig()) };
-  }
 
   onLaunch(attributes: Record<string, unknown>, plan: LaunchPlan): void {
     plan.compute = { decorator: this, attributes };
@@ -65,10 +60,10 @@ class BatchSession {
   constructor(config: Config, private readonly run: LauncherRun) {
     const intervalMs = 1000 * Number(config.get(BatchSettings.pollSeconds) ?? 2);
     if (!(intervalMs > 0)) throw new PluginError(`${BatchSettings.pollSeconds} must be a positive number of seconds.`, { hint: `e.g. ${BatchSettings.pollSeconds}=2` });
-    const batch = new BatchClient({ endpoint: config.get(BatchSettings.endpoint), maxAttempts: MAX_ATTEMPTS });
+    const batch = batchClient(config);
     this.clients = {
       batch,
-      logs: new CloudWatchLogsClient({ endpoint: config.get(BatchSettings.logsEndpoint), maxAttempts: MAX_ATTEMPTS }),
+      logs: logsClient(config),
       logGroup: config.get(BatchSettings.logGroup) ?? '/aws/batch/job',
       watcher: new JobWatcher(batch, intervalMs),
       intervalMs,

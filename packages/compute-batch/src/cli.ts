@@ -1,25 +1,30 @@
-import { BatchClient, DescribeJobsCommand, ListJobsCommand, TerminateJobCommand, type JobDetail, type JobStatus } from '@aws-sdk/client-batch';
-import { PluginError, formatTable, loadConfig, resolveUser, type CliExtension, type CommandLine, type Config } from '@flowkit/core/plugin';
+import { DescribeJobsCommand, ListJobsCommand, TerminateJobCommand, type BatchClient, type JobDetail, type JobStatus } from '@aws-sdk/client-batch';
+import {
+  PluginError,
+  formatTable,
+  killSelectionOf,
+  loadConfig,
+  resolveUser,
+  runSelectionOf,
+  runSelectionOptions,
+  type CliExtension,
+  type CommandLine,
+  type Config,
+  type RunSelection,
+} from '@flowkit/core/plugin';
+import { batchClient } from './clients';
 import { BatchSettings } from './settings';
 
 const ACTIVE: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'];
 
-interface Filter {
+interface Filter extends RunSelection {
   queue: string;
-  flow?: string;
-  runId?: string;
-  user?: string;
 }
 
-function filterOf(args: Record<string, unknown>, config: Config): Filter {
+function queueOf(args: Record<string, unknown>, config: Config): string {
   const queue = (args.queue as string | undefined) ?? config.get(BatchSettings.jobQueue);
   if (!queue) throw new PluginError('Which job queue?', { hint: `pass --queue q or set ${BatchSettings.jobQueue}` });
-  return {
-    queue,
-    flow: args.flow as string | undefined,
-    runId: args['run-id'] as string | undefined,
-    user: args['my-runs'] ? resolveUser(config) : (args.user as string | undefined),
-  };
+  return queue;
 }
 
 /** FlowKit's unfinished jobs on a queue that match the filter, read from their tags. */
@@ -56,7 +61,7 @@ function table(jobs: JobDetail[]): string {
 }
 
 async function withClient<T>(config: Config, use: (client: BatchClient) => Promise<T>): Promise<T> {
-  const client = new BatchClient({ endpoint: config.get(BatchSettings.endpoint), maxAttempts: 8 });
+  const client = batchClient(config);
   try {
     return await use(client);
   } finally {
@@ -66,16 +71,13 @@ async function withClient<T>(config: Config, use: (client: BatchClient) => Promi
 
 async function list(args: Record<string, unknown>): Promise<void> {
   const config = loadConfig();
-  const jobs = await withClient(config, (client) => findJobs(client, filterOf(args, config)));
+  const jobs = await withClient(config, (client) => findJobs(client, { queue: queueOf(args, config), ...runSelectionOf(args, config) }));
   process.stdout.write(jobs.length === 0 ? 'No unfinished FlowKit jobs match.\n' : `${table(jobs)}\n`);
 }
 
 async function kill(args: Record<string, unknown>): Promise<void> {
   const config = loadConfig();
-  const filter = filterOf(args, config);
-  if (filter.runId === undefined && filter.user === undefined) {
-    throw new PluginError('batch kill needs to know whose jobs to stop.', { hint: 'pass --my-runs, --run-id N or --user NAME' });
-  }
+  const filter = { queue: queueOf(args, config), ...killSelectionOf(args, config, 'batch kill', 'jobs') };
   await withClient(config, async (client) => {
     const jobs = await findJobs(client, filter);
     const reason = `Killed with flowkit batch kill by ${resolveUser(config)}`;
@@ -85,12 +87,7 @@ async function kill(args: Record<string, unknown>): Promise<void> {
 }
 
 function filterOptions(cli: CommandLine): CommandLine {
-  return cli
-    .option('queue', { type: 'string', describe: `The job queue (default: ${BatchSettings.jobQueue})` })
-    .option('my-runs', { type: 'boolean', describe: 'Only jobs of your runs' })
-    .option('user', { type: 'string', describe: "Only jobs of this user's runs" })
-    .option('run-id', { type: 'string', describe: 'Only jobs of this run' })
-    .option('flow', { type: 'string', describe: 'Only jobs of this flow' });
+  return runSelectionOptions(cli.option('queue', { type: 'string', describe: `The job queue (default: ${BatchSettings.jobQueue})` }), 'jobs');
 }
 
 export const batchCli: CliExtension = {

@@ -1,4 +1,4 @@
-import { loadConfig, makeStepDecorator, type FlowKitPlugin } from '@flowkit/core/plugin';
+import { loadConfig, makeStepDecorator, type FlowKitPlugin, type StepDecorator } from '@flowkit/core/plugin';
 import { validateBatchAttributes, type BatchAttributes } from './attributes';
 
 /*
@@ -12,9 +12,15 @@ import { validateBatchAttributes, type BatchAttributes } from './attributes';
  */
 export const batch = makeStepDecorator<Partial<BatchAttributes>>('batch');
 
+/** `@batch`'s attribute checks, the part of the decorator a task needs; BatchDecorator adds the launching. */
+export const batchChecks = {
+  name: 'batch',
+  validate: (attributes: Record<string, unknown>): Record<string, unknown> => ({ ...validateBatchAttributes(attributes, loadConfig()) }),
+} satisfies StepDecorator;
+
 export const plugin: FlowKitPlugin = {
   name: '@flowkit/compute-batch',
   register(registry) {
-    registry.addStepDecorator({ name: 'batch', validate: (attributes) => ({ ...validateBatchAttributes(attributes, loadConfig()) }) });
+    registry.addStepDecorator(batchChecks);
   },
 };

@@ -1,14 +1,11 @@
-import { PluginError, formatTable, loadConfig, resolveUser, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
+import { PluginError, formatTable, killSelectionOf, loadConfig, runSelectionOf, runSelectionOptions, type CliExtension, type CommandLine, type Config, type RunSelection } from '@flowkit/core/plugin';
 import type { V1Job } from '@kubernetes/client-node';
 import { connect, describe, withRetries, type Cluster } from './client';
 import { ANNOTATIONS, LABELS, selector } from './manifest';
 import { KubernetesSettings } from './settings';
 
-interface Filter {
+interface Filter extends RunSelection {
   namespace: string;
-  flow?: string;
-  runId?: string;
-  user?: string;
 }
 
 /** FlowKit's unfinished Jobs in the namespace that match the filter, found by label selector. */
@@ -31,28 +28,21 @@ function table(jobs: V1Job[]): string {
   return formatTable(rows);
 }
 
-function filterOf(args: Record<string, unknown>, cluster: Cluster): Filter {
-  const config = loadConfig();
-  return {
-    namespace: (args.namespace as string | undefined) ?? config.get(KubernetesSettings.namespace) ?? cluster.contextNamespace ?? 'default',
-    flow: args.flow as string | undefined,
-    runId: args['run-id'] as string | undefined,
-    user: args['my-runs'] ? resolveUser(config) : (args.user as string | undefined),
-  };
+function namespaceOf(args: Record<string, unknown>, config: Config, cluster: Cluster): string {
+  return (args.namespace as string | undefined) ?? config.get(KubernetesSettings.namespace) ?? cluster.namespace;
 }
 
 async function list(args: Record<string, unknown>): Promise<void> {
+  const config = loadConfig();
   const cluster = connect();
-  const jobs = await findJobs(cluster, filterOf(args, cluster));
+  const jobs = await findJobs(cluster, { namespace: namespaceOf(args, config, cluster), ...runSelectionOf(args, config) });
   process.stdout.write(jobs.length === 0 ? 'No unfinished FlowKit Jobs match.\n' : `${table(jobs)}\n`);
 }
 
 async function kill(args: Record<string, unknown>): Promise<void> {
+  const config = loadConfig();
   const cluster = connect();
-  const filter = filterOf(args, cluster);
-  if (filter.runId === undefined && filter.user === undefined) {
-    throw new PluginError('kubernetes kill needs to know whose Jobs to stop.', { hint: 'pass --my-runs, --run-id N or --user NAME' });
-  }
+  const filter = { namespace: namespaceOf(args, config, cluster), ...killSelectionOf(args, config, 'kubernetes kill', 'Jobs') };
   const jobs = await findJobs(cluster, filter);
   // Background: the pods go with their Job (without a policy batch/v1 would leave them running).
   const remove = (job: V1Job) => withRetries(() => cluster.batch.deleteNamespacedJob({ name: job.metadata?.name as string, namespace: filter.namespace, propagationPolicy: 'Background' }));
@@ -62,12 +52,7 @@ async function kill(args: Record<string, unknown>): Promise<void> {
 }
 
 function filterOptions(cli: CommandLine): CommandLine {
-  return cli
-    .option('namespace', { type: 'string', describe: `The namespace (default: ${KubernetesSettings.namespace}, else the kubeconfig context's)` })
-    .option('my-runs', { type: 'boolean', describe: 'Only Jobs of your runs' })
-    .option('user', { type: 'string', describe: "Only Jobs of this user's runs" })
-    .option('run-id', { type: 'string', describe: 'Only Jobs of this run' })
-    .option('flow', { type: 'string', describe: 'Only Jobs of this flow' });
+  return runSelectionOptions(cli.option('namespace', { type: 'string', describe: `The namespace (default: ${KubernetesSettings.namespace}, else the kubeconfig context's)` }), 'Jobs');
 }
 
 export const kubernetesCli: CliExtension = {

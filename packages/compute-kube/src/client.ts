@@ -9,13 +9,14 @@ export type KubeConfig = InstanceType<KubernetesClient['KubeConfig']>;
 /** What the client reads when nothing else is configured: the service account of the pod it runs in. */
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/** The API's clients for one cluster, and the namespace its kubeconfig context names. */
+/** The API's clients for one cluster, for runs and for `kubernetes list|kill` alike. */
 export interface Cluster {
   k8s: KubernetesClient;
   kc: KubeConfig;
   batch: InstanceType<KubernetesClient['BatchV1Api']>;
   core: InstanceType<KubernetesClient['CoreV1Api']>;
-  contextNamespace?: string;
+  /** Where Jobs go that name no namespace: the kubeconfig context's, else `default`. */
+  namespace: string;
   server: string;
 }
 
@@ -54,7 +55,7 @@ export function connect(): Cluster {
     kc,
     batch: kc.makeApiClient(k8s.BatchV1Api),
     core: kc.makeApiClient(k8s.CoreV1Api),
-    contextNamespace: kc.getContextObject(kc.getCurrentContext())?.namespace,
+    namespace: kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
     server: cluster.server,
   };
 }

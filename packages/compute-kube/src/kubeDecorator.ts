@@ -1,15 +1,13 @@
 import { PluginError, loadConfig, registry, type ComputeDecorator, type LaunchPlan, type LaunchedTask, type LauncherRun, type TaskLaunch } from '@flowkit/core/plugin';
-import { validateKubernetesAttributes, type KubernetesAttributes } from './attributes';
+import type { KubernetesAttributes } from './attributes';
 import { KubeSession } from './kubeSession';
+import { kubernetesChecks } from './taskPlugin';
 
 /** `@kubernetes` and `--with kubernetes`: the step's attempts run as Kubernetes Jobs. */
 export class KubernetesDecorator implements ComputeDecorator {
-  readonly name = 'kubernetes';
+  readonly name = kubernetesChecks.name;
+  readonly validate = kubernetesChecks.validate;
   private session?: KubeSession;
-
-  validate(attributes: Record<string, unknown>): Record<string, unknown> {
-    return { ...validateKubernetesAttributes(attributes, loadConfig()) };
-  }
 
   onLaunch(attributes: Record<string, unknown>, plan: LaunchPlan): void {
     // Read at launch: a @timeout after this decorator sets the plan's timeout later (the Job's deadline follows it).

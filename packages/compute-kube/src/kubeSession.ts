@@ -55,7 +55,7 @@ export class KubeSession {
   }
 
   async submit(task: TaskLaunch, attributes: KubernetesAttributes & { timeoutSeconds?: number }): Promise<LaunchedTask> {
-    const namespace = attributes.namespace ?? this.cluster.contextNamespace ?? 'default';
+    const namespace = attributes.namespace ?? this.cluster.namespace;
     await this.watch(namespace);
     const command = await task.remote();
     const name = jobName(task.ref, task.attempt);

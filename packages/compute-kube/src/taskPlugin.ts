@@ -1,4 +1,4 @@
-import { loadConfig, makeStepDecorator, type FlowKitPlugin } from '@flowkit/core/plugin';
+import { loadConfig, makeStepDecorator, type FlowKitPlugin, type StepDecorator } from '@flowkit/core/plugin';
 import { validateKubernetesAttributes, type KubernetesAttributes } from './attributes';
 
 /*
@@ -13,9 +13,15 @@ import { validateKubernetesAttributes, type KubernetesAttributes } from './attri
  */
 export const kubernetes = makeStepDecorator<Partial<KubernetesAttributes>>('kubernetes');
 
+/** `@kubernetes`' attribute checks, the part of the decorator a task needs; KubernetesDecorator adds the launching. */
+export const kubernetesChecks = {
+  name: 'kubernetes',
+  validate: (attributes: Record<string, unknown>): Record<string, unknown> => ({ ...validateKubernetesAttributes(attributes, loadConfig()) }),
+} satisfies StepDecorator;
+
 export const plugin: FlowKitPlugin = {
   name: '@flowkit/compute-kube',
   register(registry) {
-    registry.addStepDecorator({ name: 'kubernetes', validate: (attributes) => ({ ...validateKubernetesAttributes(attributes, loadConfig()) }) });
+    registry.addStepDecorator(kubernetesChecks);
   },
 };

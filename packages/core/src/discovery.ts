@@ -8,18 +8,27 @@ import { registry, type FlowKitPlugin } from './plugins';
  * Finds plugin packages: every installed `@flowkit/*` or `flowkit-plugin-*` package whose package.json
  * says `"flowkit": { "plugin": true }`, looking in the node_modules above each start directory
  * (nearest first), plus the modules named in FLOWKIT_PLUGINS. Returns their entry modules' paths.
+ * A package without its entry (not built) is left out and noted in the registry, so only a command that
+ * looks for what it would provide fails, naming it.
  */
 export function discoverPluginModules(startDirs: string[], config: Config): string[] {
   const byName = new Map<string, string>();
+  const unloadable = new Map<string, string>();
   for (const start of startDirs) {
     for (let dir = resolve(start); ; dir = dirname(dir)) {
       for (const packageDir of candidatePackages(join(dir, 'node_modules'))) {
         const manifest = readManifest(packageDir);
-        if (manifest?.flowkit?.plugin && !byName.has(manifest.name)) byName.set(manifest.name, require.resolve(realpathSync(packageDir)));
+        if (!manifest?.flowkit?.plugin || byName.has(manifest.name)) continue;
+        try {
+          byName.set(manifest.name, require.resolve(realpathSync(packageDir)));
+        } catch {
+          if (!unloadable.has(manifest.name)) unloadable.set(manifest.name, `${join(packageDir, manifest.main ?? 'index.js')} is missing`);
+        }
       }
       if (dirname(dir) === dir) break;
     }
   }
+  for (const [name, reason] of unloadable) if (!byName.has(name)) registry.addUnloadable(name, reason);
   for (const specifier of (config.get(Settings.plugins) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     try {
       byName.set(specifier, require.resolve(specifier, { paths: [process.cwd(), ...startDirs] }));
@@ -58,9 +67,15 @@ function candidatePackages(nodeModules: string): string[] {
   return found;
 }
 
-function readManifest(packageDir: string): { name: string; flowkit?: { plugin?: boolean } } | undefined {
+interface Manifest {
+  name: string;
+  main?: string;
+  flowkit?: { plugin?: boolean };
+}
+
+function readManifest(packageDir: string): Manifest | undefined {
   try {
-    return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; flowkit?: { plugin?: boolean } };
+    return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as Manifest;
   } catch {
     return undefined;
   }

@@ -69,7 +69,12 @@ export interface AttemptRecord {
   status: AttemptStatus;
   /** One line: why the attempt failed. */
   error?: string;
+  /** How the task died when its process could not record it (`was killed by SIGTERM`); `error` then reads `Task <died>`. */
+  died?: string;
 }
+
+/** How an attempt ended, as its task (or FlowKit, for a task that died) records it. */
+export type AttemptOutcome = Pick<AttemptRecord, 'error' | 'died'> & { status: 'succeeded' | 'failed' };
 
 /**
  * A run's user tags after removing then adding: tags already present or equal to a system tag are

@@ -29,7 +29,7 @@ export { envVarsAttribute, formatTable, integer, nodeImage, numberAttribute, pos
 export type { CurrentTask } from './current';
 export type { ParameterDefinition } from './parameter';
 export type { FlowGraph, GraphStep, StepType } from './graph';
-export type { AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
+export type { AttemptOutcome, AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 export { applyTagChange } from './metadata';
 export { chunksOf, byteLength } from './serialization';
 export type { Bytes, Serializer } from './serialization';
@@ -38,5 +38,7 @@ export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transitio
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { PathspecKind } from './pathspec';
 export { Config, Settings, loadConfig, resolveUser } from './config';
+export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
+export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';
 export { FlowKitError, FlowDefinitionError, ParameterError, TransitionError, MergeArtifactsError, ArtifactError, PathspecError, DataStoreError, MetadataError, PluginError, ConfigError } from './errors';

@@ -1,4 +1,4 @@
-import { applyTagChange, type ArtifactRef, type AttemptRecord, type AttemptStatus, type NewRun, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core/plugin';
+import { applyTagChange, type ArtifactRef, type AttemptOutcome, type AttemptRecord, type AttemptStatus, type NewRun, type RunRecord, type RunStatus, type TaskInfo, type TaskRef } from '@flowkit/core/plugin';
 import { types, type Pool, type PoolClient } from 'pg';
 import { HttpError, badRequest, cursorOf, encodeCursor } from './validate';
 import type { Page, ServiceTask } from './wire';
@@ -59,10 +59,12 @@ interface AttemptRow {
   started_at: number;
   finished_at: number | null;
   error: string | null;
+  died: string | null;
 }
 
 const RUN_COLUMNS = 'flow_name, run_id, run_number, user_name, created_at, tags, system_tags, origin_run_id, status, finished_at';
 const TASK_COLUMNS = 'flow_name, run_id, step_name, task_id, task_order, created_at, foreach_indices, cloned_from, input_paths, status, current_attempt, started_at, finished_at';
+const ATTEMPT_COLUMNS = 'task_id, attempt, status, started_at, finished_at, error, died';
 const TASK_KEY = 'flow_name = $1 AND run_id = $2 AND step_name = $3 AND task_id = $4';
 
 function runRecord(row: RunRow): RunRecord {
@@ -104,6 +106,7 @@ function attemptRecord(row: AttemptRow): AttemptRecord {
     status: row.status,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
     ...(row.error === null ? {} : { error: row.error }),
+    ...(row.died === null ? {} : { died: row.died }),
   };
 }
 
@@ -316,7 +319,7 @@ export class MetadataDatabase {
     const { rows } = await this.pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.sql} ORDER BY task_order, task_id LIMIT ${limit + 1}`, where.values);
     const kept = rows.slice(0, limit);
     const attempts = await this.pool.query<AttemptRow>(
-      `SELECT task_id, attempt, status, started_at, finished_at, error FROM attempts
+      `SELECT ${ATTEMPT_COLUMNS} FROM attempts
        WHERE flow_name = $1 AND run_id = $2 AND step_name = $3 AND task_id = ANY($4::text[]) ORDER BY attempt`,
       [flowName, runId, stepName, kept.map((r) => r.task_id)],
     );
@@ -326,7 +329,7 @@ export class MetadataDatabase {
   }
 
   async listAttempts(ref: TaskRef): Promise<AttemptRecord[]> {
-    const { rows } = await this.pool.query<AttemptRow>(`SELECT task_id, attempt, status, started_at, finished_at, error FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`, [
+    const { rows } = await this.pool.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE ${TASK_KEY} ORDER BY attempt`, [
       ref.flowName,
       ref.runId,
       ref.stepName,
@@ -350,13 +353,13 @@ export class MetadataDatabase {
            last_heartbeat = $6
          WHERE ${TASK_KEY} RETURNING 1)
        INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at) SELECT $1, $2, $3, $4, $5, 'running', $6 FROM task
-       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = 'running', started_at = $6, finished_at = NULL, error = NULL`,
+       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = 'running', started_at = $6, finished_at = NULL, error = NULL, died = NULL`,
       [ref.flowName, ref.runId, ref.stepName, ref.taskId, attempt, Date.now()],
     );
     if (result.rowCount === 0) throw taskNotFound(ref);
   }
 
-  async finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
+  async finishAttempt(ref: TaskRef, attempt: number, outcome: AttemptOutcome): Promise<void> {
     // An attempt whose process died before it could start one is recorded as both started and finished now.
     const result = await this.pool.query(
       `WITH task AS (
@@ -365,9 +368,9 @@ export class MetadataDatabase {
            started_at = CASE WHEN coalesce(current_attempt, $5) < $5 THEN $7 ELSE coalesce(started_at, $7) END,
            finished_at = CASE WHEN coalesce(current_attempt, $5) <= $5 THEN $7 ELSE finished_at END
          WHERE ${TASK_KEY} RETURNING 1)
-       INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at, finished_at, error) SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 FROM task
-       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = $6, finished_at = $7, error = $8`,
-      [ref.flowName, ref.runId, ref.stepName, ref.taskId, attempt, outcome.status, Date.now(), outcome.error ?? null],
+       INSERT INTO attempts (flow_name, run_id, step_name, task_id, attempt, status, started_at, finished_at, error, died) SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8, $9 FROM task
+       ON CONFLICT (flow_name, run_id, step_name, task_id, attempt) DO UPDATE SET status = $6, finished_at = $7, error = $8, died = $9`,
+      [ref.flowName, ref.runId, ref.stepName, ref.taskId, attempt, outcome.status, Date.now(), outcome.error ?? null, outcome.died ?? null],
     );
     if (result.rowCount === 0) throw taskNotFound(ref);
   }

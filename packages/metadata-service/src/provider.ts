@@ -6,6 +6,7 @@ import {
   MetadataError,
   validateId,
   type ArtifactRef,
+  type AttemptOutcome,
   type AttemptRecord,
   type Config,
   type MetadataProvider,
@@ -102,9 +103,9 @@ export class ServiceMetadataProvider implements MetadataProvider {
     await this.call('POST', `${this.taskPath(ref)}/attempts/${attempt}/start`, {});
   }
 
-  async finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void> {
-    const error = outcome.error === undefined ? undefined : outcome.error.slice(0, MAX_ERROR_CHARS);
-    await this.call('POST', `${this.taskPath(ref)}/attempts/${attempt}/finish`, { status: outcome.status, error });
+  async finishAttempt(ref: TaskRef, attempt: number, outcome: AttemptOutcome): Promise<void> {
+    const [error, died] = [outcome.error, outcome.died].map((text) => text?.slice(0, MAX_ERROR_CHARS));
+    await this.call('POST', `${this.taskPath(ref)}/attempts/${attempt}/finish`, { status: outcome.status, error, died });
   }
 
   async listFlows(): Promise<string[]> {

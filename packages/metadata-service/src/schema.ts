@@ -101,6 +101,11 @@ export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> =
       CREATE INDEX requests_age ON requests (created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'how a task died, when FlowKit recorded it for the task',
+    sql: 'ALTER TABLE attempts ADD COLUMN died text;',
+  },
 ];
 
 /** Any number, as long as no other FlowKit migration uses it. */

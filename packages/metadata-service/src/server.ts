@@ -190,8 +190,8 @@ function routes(db: MetadataDatabase): Route[] {
       return { body: { ok: true } };
     }),
     route('POST', '/flows/:flow/runs/:run/steps/:step/tasks/:task/attempts/:attempt/finish', async ({ params, body }) => {
-      const b = v.body(body, ['status', 'error']);
-      const outcome = { status: v.status(b.status, 'status', ['succeeded', 'failed'] as const), error: v.optional(b.error, v.errorText) };
+      const b = v.body(body, ['status', 'error', 'died']);
+      const outcome = { status: v.status(b.status, 'status', ['succeeded', 'failed'] as const), error: v.optional(b.error, (text) => v.errorText(text, 'error')), died: v.optional(b.died, (text) => v.errorText(text, 'died')) };
       await db.finishAttempt(taskRef(params), Number(params.attempt), outcome);
       return { body: { ok: true } };
     }),

@@ -91,9 +91,9 @@ export function status<T extends RunStatus | AttemptStatus>(value: unknown, fiel
   return value as T;
 }
 
-/** The failure text of an attempt: kept to one bounded line. */
-export function errorText(value: unknown): string {
-  if (typeof value !== 'string' || value.length > MAX_ERROR_CHARS) throw badRequest(`'error' must be text of at most ${MAX_ERROR_CHARS} characters.`);
+/** The failure text of an attempt (`error`, `died`): kept to one bounded line. */
+export function errorText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length > MAX_ERROR_CHARS) throw badRequest(`'${field}' must be text of at most ${MAX_ERROR_CHARS} characters.`);
   return value;
 }
 

@@ -1,4 +1,9 @@
-import type { TaskExit } from '@flowkit/core/plugin';
+import type { AttemptOutcome, TaskExit } from '@flowkit/core/plugin';
+
+/** What FlowKit records for a task that died without recording why itself. */
+export function diedOutcome(cause: string): AttemptOutcome {
+  return { status: 'failed', error: `Task ${cause}`, died: cause };
+}
 
 /** Why a task died, for when it could not say so itself (killed, crashed, exit() in user code), with the backend's reason. */
 export function exitCause(exit: TaskExit): string {

@@ -1,4 +1,5 @@
-import { FlowDefinitionError, type FlowSpec } from '@flowkit/core';
+import { FlowDefinitionError, FlowKitError, type FlowSpec } from '@flowkit/core';
+import type { FlowGraph, GraphStep } from '@flowkit/core/plugin';
 
 const MAIN_CLASS = Symbol.for('flowkit.mainClass');
 
@@ -12,4 +13,15 @@ export function findFlowClass(flowModule: Record<string, unknown>, flowName: str
     });
   }
   return found as new () => FlowSpec;
+}
+
+/** The flow's step a task command names; a command made for another version of the flow is refused. */
+export function flowStep(graph: FlowGraph, stepName: string): GraphStep {
+  const step = graph.steps[stepName];
+  if (!step) {
+    throw new FlowKitError(`Flow ${graph.flowName} has no step '${stepName}'; its steps are ${graph.order.join(', ')}.`, {
+      hint: 'the command was made for another version of the flow: run (or deploy) it again',
+    });
+  }
+  return step;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskExit, TaskRef } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
-import { exitCause } from './exits';
+import { diedOutcome, exitCause } from './exits';
 import { PARAMETERS_PATH } from './parameters';
 import { readTaskRecords, writeTaskRecords } from './records';
 import type { Cloner } from './resume';
@@ -269,15 +269,15 @@ export class Scheduler {
   private async crashCause(ref: TaskRef, attempt: number, exit: TaskExit): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
     if (record?.status !== 'failed') return exitCause(exit);
-    // A remote task that recorded its own death (`Task was killed by SIGTERM`) could not know who killed it; its backend does.
-    if (exit.reason && record.error?.startsWith(TASK_DIED) && !record.error.includes(exit.reason)) return `${record.error.slice(TASK_DIED.length)}: ${exit.reason}`;
+    // A remote task that recorded its own death (`was killed by SIGTERM`) could not know who killed it; its backend does.
+    if (exit.reason && record.died !== undefined && !record.died.includes(exit.reason)) return `${record.died}: ${exit.reason}`;
     return undefined;
   }
 
   private async recordCrash(ref: TaskRef, attempt: number, cause: string, remote: boolean): Promise<void> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
     if (!record) await this.context.metadata.startAttempt(ref, attempt);
-    await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error: `Task ${cause}` });
+    await this.context.metadata.finishAttempt(ref, attempt, diedOutcome(cause));
     // A later attempt elsewhere (the @catch fallback) reads why this one failed from the datastore.
     const root = this.context.hostBoundRoot;
     if (remote && root) await this.context.store.saveRecords(ref, attempt, readTaskRecords(root, ref));
@@ -339,9 +339,6 @@ export class Scheduler {
     for (const sidecar of this.context.sidecars) sidecar.event(event);
   }
 }
-
-/** How an attempt's error begins when FlowKit, not the user's code, recorded why the task died. */
-const TASK_DIED = 'Task ';
 
 /** Stands for a task its launcher could not start: it ends at once with the reason on stderr. */
 function notLaunched(reason: string): LaunchedTask {

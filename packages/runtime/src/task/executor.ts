@@ -14,6 +14,7 @@ import {
   type Transition,
 } from '@flowkit/core/plugin';
 import type { ResolvedDecorator } from '../decorators';
+import { flowStep } from '../flowClass';
 import { faultPoint } from '../faults';
 import { PARAMETERS_PATH } from '../parameters';
 import type { TaskArgs } from '../taskArgs';
@@ -55,8 +56,7 @@ export async function executeTask(spec: TaskSpec, context: TaskContext): Promise
 
 async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptData> {
   const { graph, store } = context;
-  const step = graph.steps[spec.stepName];
-  if (!step) throw new FlowKitError(`Step '${spec.stepName}' is not in flow ${graph.flowName}.`);
+  const step = flowStep(graph, spec.stepName);
   const inputs = await Promise.all(spec.inputPaths.map((path) => readInput(store, spec.runId, path)));
   const parameterTask = await readInput(store, spec.runId, PARAMETERS_PATH);
 
