@@ -126,6 +126,17 @@ describe('orchestrator entry', () => {
     expect(early.stderr).toContain('Foreach task sfn-early/start/t has not finished, so its join cannot know its inputs.');
   });
 
+  test('`failed` records a run the engine gave up on as failed, and refuses a run nobody started', async () => {
+    expect((await runNode([bundle, 'init', '--run-id', 'sfn-gave-up', ...backends()], { cwd: dir, env })).code).toBe(0);
+    const failed = await runNode([bundle, 'failed', '--run-id', 'sfn-gave-up', ...backends()], { cwd: dir, env });
+    expect([failed.code, failed.stderr]).toEqual([0, '']);
+    const record = JSON.parse(readFileSync(join(root, 'OrchestratedFlow', 'sfn-gave-up', '_meta', 'run.json'), 'utf8')) as { status: string };
+    expect(record.status).toBe('failed');
+    const unknown = await runNode([bundle, 'failed', '--run-id', 'sfn-never', ...backends()], { cwd: dir, env });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('Flow OrchestratedFlow has no run sfn-never to record as failed.');
+  });
+
   test('init refuses an unknown parameter, and local records without a local root', async () => {
     const unknown = await runNode([bundle, 'init', '--run-id', 'sfn-bad', ...backends(), '--parameters', '{"greting":"x"}'], { cwd: dir, env });
     expect(unknown.code).not.toBe(0);

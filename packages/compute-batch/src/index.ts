@@ -17,3 +17,8 @@ export const plugin: FlowKitPlugin = {
     registry.addCliExtension(batchCli);
   },
 };
+
+/* For schedulers that compile a flow to Batch jobs (Step Functions): the same job definitions, clients and names as a run's. */
+export { BOOTSTRAP_VARIABLE, JobDefinitions, jobDefinitionFor } from './jobDefinitions';
+export { jobResources } from './attributes';
+export { batchClient } from './clients';

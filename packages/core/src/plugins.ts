@@ -8,7 +8,7 @@ import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
 import type { LaunchPlan } from './launch';
 import type { ParameterDefinition } from './parameter';
-import type { AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
+import type { AttemptOutcome, AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 import type { Bytes, Serializer } from './serialization';
 import type { ArtifactRef } from './store';
 
@@ -77,7 +77,7 @@ export interface MetadataProvider {
   /** Allocates a task id unless one is given (the `_parameters` pseudo-task is task 0). */
   newTask(ref: Omit<TaskRef, 'taskId'> & { taskId?: string }, info?: TaskInfo): Promise<TaskRecord>;
   startAttempt(ref: TaskRef, attempt: number): Promise<void>;
-  finishAttempt(ref: TaskRef, attempt: number, outcome: { status: 'succeeded' | 'failed'; error?: string }): Promise<void>;
+  finishAttempt(ref: TaskRef, attempt: number, outcome: AttemptOutcome): Promise<void>;
   listFlows(): Promise<string[]>;
   /** Newest first. */
   listRuns(flowName: string, filter?: RunFilter): Promise<RunRecord[]>;
@@ -194,6 +194,8 @@ export interface CommandLine {
   positional(name: string, options: Record<string, unknown>): CommandLine;
   option(name: string, options: Record<string, unknown>): CommandLine;
   demandCommand(count: number, message: string): CommandLine;
+  /** `strict(false)`: the command takes options it does not declare (a flow's parameters, read once the flow is loaded). */
+  strict(enabled: boolean): CommandLine;
 }
 
 /** Adds commands to the `flowkit` CLI. */
@@ -240,6 +242,8 @@ export class PluginRegistry {
   private readonly used = new Set<string>();
   /** What each plugin added, as `<kind>:<name>`. */
   private readonly provided = new Map<string, string[]>();
+  /** Installed plugin packages that cannot be loaded, by name: why. */
+  private readonly unloadable = new Map<string, string>();
   private registering?: string;
 
   constructor(private readonly container: DependencyContainer = rootContainer.createChildContainer()) {}
@@ -270,6 +274,19 @@ export class PluginRegistry {
       ...needs.stepDecorators.map((name) => `step-decorator:${name}`),
     ]);
     return (this.provided.get(pluginName) ?? []).some((item) => wanted.has(item) || item.startsWith('serializer:'));
+  }
+
+  /** Notes an installed plugin package that cannot be loaded: only what finds nothing by name fails, and names it. */
+  addUnloadable(packageName: string, reason: string): this {
+    this.unloadable.set(packageName, reason);
+    return this;
+  }
+
+  /** A sentence for errors about something missing, naming the packages that could not be loaded; empty when none. */
+  unloadableNote(): string {
+    if (this.unloadable.size === 0) return '';
+    const packages = [...this.unloadable].map(([name, reason]) => `${name} (${reason})`).join(', ');
+    return ` Installed plugin packages that cannot be loaded, which may provide it: ${packages}; build them (npm run build), reinstall them, or remove them.`;
   }
 
   addDataStore(factory: DataStoreFactory): this {
@@ -362,7 +379,7 @@ export class PluginRegistry {
 
   private embedded<T extends { embedded?: boolean }>(token: symbol, what: string): T {
     const found = this.all<T>(token).filter((c) => c.embedded).pop();
-    if (!found) throw new PluginError(`No embedded ${what} is installed.`, { hint: 'install @flowkit/datastore-local, which FlowKit keeps its local records and caches in' });
+    if (!found) throw new PluginError(`No embedded ${what} is installed.${this.unloadableNote()}`, { hint: 'install @flowkit/datastore-local, which FlowKit keeps its local records and caches in' });
     return found;
   }
 
@@ -371,7 +388,7 @@ export class PluginRegistry {
     const found = candidates.filter((c) => nameOf(c) === name).pop();
     if (!found) {
       const known = candidates.map(nameOf).join(', ') || 'none';
-      throw new PluginError(`Unknown ${what} '${name}' (${where}).`, {
+      throw new PluginError(`Unknown ${what} '${name}' (${where}).${this.unloadableNote()}`, {
         hint: `known: ${known}; install the plugin package that provides it`,
       });
     }

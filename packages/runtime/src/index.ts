@@ -10,6 +10,6 @@ export type { ResolvedDecorator } from './decorators';
 export { encodeTaskArgs, decodeTaskArgs } from './taskArgs';
 export type { InitArgs, OrchestratedTaskArgs, TaskArgs } from './taskArgs';
 export { planLaunches } from './launchPlans';
-export { bootstrapArgv, publishCodePackage } from './taskLaunch';
+export { bootstrapArgv, publishCodePackage, runSettings } from './taskLaunch';
 export type { PublishedPackage } from './taskLaunch';
 export { foreachDepth, orchestratedTaskId } from './orchestrated';

@@ -9,6 +9,7 @@ import {
   type MetadataProvider,
   type TaskRef,
 } from '@flowkit/core/plugin';
+import { flowStep } from './flowClass';
 import { PARAMETERS_PATH, recordParameters } from './parameters';
 import type { InitArgs, OrchestratedTaskArgs, TaskArgs } from './taskArgs';
 
@@ -30,8 +31,7 @@ export function foreachDepth(graph: FlowGraph, step: GraphStep): number {
 }
 
 export function orchestratedRef(graph: FlowGraph, args: OrchestratedTaskArgs): TaskRef {
-  const step = graph.steps[args.stepName];
-  if (!step) throw new FlowKitError(`Flow ${graph.flowName} has no step '${args.stepName}'.`, { hint: 'deploy the flow again: the state machine is older than its code' });
+  const step = flowStep(graph, args.stepName);
   const depth = foreachDepth(graph, step);
   if (args.foreachIndices.length !== depth) {
     throw new FlowKitError(`Step '${step.name}' runs inside ${depth} foreach split${depth === 1 ? '' : 's'}, but its task was given ${args.foreachIndices.length} foreach ${args.foreachIndices.length === 1 ? 'index' : 'indices'}.`, {
@@ -89,6 +89,12 @@ export async function afterOrchestratedTask(graph: FlowGraph, ref: TaskRef, stor
   const step = graph.steps[ref.stepName] as GraphStep;
   if (step.foreach !== undefined) await store.saveSplitCount(ref, await splitCount(store, ref));
   if (step.name === 'end') await metadata.finishRun(graph.flowName, ref.runId, 'succeeded');
+}
+
+/** `failed`: an engine's execution failed (a task, a timeout), so its run is recorded failed rather than left running. */
+export async function failOrchestratedRun(graph: FlowGraph, runId: string, metadata: MetadataProvider): Promise<void> {
+  if (!(await metadata.getRun(graph.flowName, runId))) throw new FlowKitError(`Flow ${graph.flowName} has no run ${runId} to record as failed.`, { hint: "the run's init task did not record it" });
+  await metadata.finishRun(graph.flowName, runId, 'failed');
 }
 
 /**

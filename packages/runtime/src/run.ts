@@ -19,7 +19,7 @@ import { LocalLauncher } from './localLauncher';
 import { recordParameters } from './parameters';
 import { originRun, planResume } from './resume';
 import { Scheduler } from './scheduler';
-import { TaskLaunches } from './taskLaunch';
+import { TaskLaunches, runSettings } from './taskLaunch';
 
 /**
  * Task processes kept booted ahead of need: enough to hide process start behind running tasks. A flow
@@ -90,13 +90,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
 
   // What every task gets wherever it runs: the run's settings, so code in a task (a client reading another
   // flow) sees the run's datastore and records. A local process also gets this machine's environment.
-  const runEnv = {
-    ...request.config.toEnv(),
-    [Settings.defaultDatastore]: request.datastoreName,
-    [Settings.datastoreRoot]: request.storage.root,
-    [Settings.defaultMetadata]: request.metadataName,
-    [Settings.datastoreSysrootLocal]: request.localRoot,
-  };
+  const runEnv = { ...runSettings(request.config, request), [Settings.datastoreSysrootLocal]: request.localRoot };
   const splits = Object.values(graph.steps).some((step) => step.next.length > 1 || step.foreach !== undefined);
   const computeDecorators = Object.keys(graph.steps).map((name) => launchPlan(name).compute?.decorator);
   const localLauncher = new LocalLauncher({

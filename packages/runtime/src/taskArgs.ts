@@ -43,6 +43,9 @@ export interface InitArgs {
   runtime: string;
 }
 
+/** `failed`: records that a run an orchestrator started failed (the engine's handler of a failed execution). */
+export type FailedRunArgs = Pick<InitArgs, 'runId' | 'datastore' | 'datastoreRoot' | 'metadata' | 'localRoot'>;
+
 export function encodeTaskArgs(args: TaskArgs): string[] {
   const argv = [
     'step', args.stepName,
@@ -98,14 +101,25 @@ export function decodeInitArgs(argv: string[]): InitArgs {
   const tags = options.json('tags', []);
   if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) throw usage('--tags takes a JSON array of strings');
   return {
+    ...runBackends(options),
+    parameters: parameters as Record<string, string>,
+    tags: tags as string[],
+    runtime: runtimeName(options.get('runtime') ?? 'orchestrated'),
+  };
+}
+
+export function decodeFailedRunArgs(argv: string[]): FailedRunArgs {
+  return runBackends(parseOptions(argv, 'failed'));
+}
+
+/** The run and where its records live, as `init` and `failed` take them. */
+function runBackends(options: ReturnType<typeof parseOptions>): FailedRunArgs {
+  return {
     runId: validateId('run', options.required('run-id')),
     datastore: options.required('datastore'),
     datastoreRoot: options.required('datastore-root'),
     metadata: options.required('metadata'),
     localRoot: options.get('local-root'),
-    parameters: parameters as Record<string, string>,
-    tags: tags as string[],
-    runtime: runtimeName(options.get('runtime') ?? 'orchestrated'),
   };
 }
 
@@ -132,7 +146,7 @@ function commonArgs(options: ReturnType<typeof parseOptions>, argv: string[]) {
 }
 
 /** `<verb> [<step>] --name value ...`, every option once. */
-function parseOptions(argv: string[], verb: 'step' | 'init') {
+function parseOptions(argv: string[], verb: 'step' | 'init' | 'failed') {
   if (argv[0] !== verb || (verb === 'step' && !argv[1])) throw usage(`expected \`${verb}${verb === 'step' ? ' <name>' : ''} ...\``);
   const options = new Map<string, string>();
   for (let i = verb === 'step' ? 2 : 1; i < argv.length; i += 2) {

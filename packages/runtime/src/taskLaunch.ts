@@ -3,6 +3,7 @@ import { sha256 } from '@flowkit/core/internal';
 import {
   DataStoreError,
   Settings,
+  type Config,
   type DataStore,
   type FlowDataStore,
   type LaunchPlan,
@@ -24,6 +25,19 @@ export interface TaskLaunchOptions {
   codePackage: CodePackage;
   /** The run's settings as every task gets them (FLOWKIT_*), without the host's other variables. */
   runEnv: Record<string, string>;
+}
+
+/**
+ * The run's settings as every task gets them wherever it runs (the run's datastore and metadata provider on top
+ * of the FLOWKIT_* configuration), without the host's other variables: what a scheduler or deployer hands a task.
+ */
+export function runSettings(config: Config, run: { datastoreName: string; storage: Pick<DataStore, 'root'>; metadataName: string }): Record<string, string> {
+  return {
+    ...config.toEnv(),
+    [Settings.defaultDatastore]: run.datastoreName,
+    [Settings.datastoreRoot]: run.storage.root,
+    [Settings.defaultMetadata]: run.metadataName,
+  };
 }
 
 /** A TaskLaunch that remembers whether it went remote: then the task saves its own logs and records. */

@@ -3,13 +3,13 @@ import { resolve } from 'node:path';
 import { FlowKitError, type FlowSpec } from '@flowkit/core';
 import { formatError, mapStacksOfBundle } from '@flowkit/core/internal';
 import { FlowDataStore, loadConfig, registry, resolveUser, type FlowGraph, type FlowKitPlugin, type TaskRef } from '@flowkit/core/plugin';
-import { findFlowClass } from './flowClass';
+import { findFlowClass, flowStep } from './flowClass';
 import { resolveStepDecorators } from './decorators';
 import { executeTask } from './task/executor';
-import { exitCause, parseExit } from './exits';
+import { diedOutcome, exitCause, parseExit } from './exits';
 import { readTaskRecords, writeTaskRecords } from './records';
-import { afterOrchestratedTask, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
-import { decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
+import { afterOrchestratedTask, failOrchestratedRun, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
+import { decodeFailedRunArgs, decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
 
 /** Where a task away from this machine keeps host-bound records: under its working directory, the bootstrap's scratch. */
 const SCRATCH_ROOT = '.flowkit';
@@ -50,6 +50,10 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
   const argv = process.argv.slice(2);
   for (const plugin of plugins) registry.use(plugin);
   if (argv[0] === 'finish') return finishTask(graph, argv.slice(1));
+  if (argv[0] === 'failed') {
+    const args = decodeFailedRunArgs(argv);
+    return failOrchestratedRun(graph, args.runId, openBackends(graph, args, true).metadata);
+  }
   const flowClass = findFlowClass(flowModule, graph.flowName);
   if (argv[0] === 'init') return initRun(graph, flowClass, decodeInitArgs(argv));
   const command = argv[0] === 'warm' ? await taskFromStdin() : argv;
@@ -88,8 +92,9 @@ function openBackends(graph: FlowGraph, args: Backends, orchestrated: boolean) {
  * of a host-bound provider under a scratch root in its working directory, seeded with its earlier attempts'.
  */
 async function openTask(graph: FlowGraph, args: TaskArgs | OrchestratedTaskArgs, orchestrated: boolean) {
+  // First: nothing is opened, let alone recorded, for a step the flow does not have.
+  const ref: TaskRef = 'taskId' in args ? { flowName: graph.flowName, runId: args.runId, stepName: flowStep(graph, args.stepName).name, taskId: args.taskId } : orchestratedRef(graph, args);
   const opened = openBackends(graph, args, orchestrated);
-  const ref: TaskRef = 'taskId' in args ? { flowName: graph.flowName, runId: args.runId, stepName: args.stepName, taskId: args.taskId } : orchestratedRef(graph, args);
   if (opened.scratch) {
     for (let attempt = 0; attempt < args.attempt; attempt++) {
       const files = await opened.store.loadRecords(ref, attempt);
@@ -119,7 +124,7 @@ async function finishTask(graph: FlowGraph, argv: string[]): Promise<void> {
     const cause = exitCause(exit);
     appendFileSync(stderrFile, `FlowKit: the task ${cause}.\n`);
     if (!(await metadata.listAttempts(ref)).some((a) => a.attempt === args.attempt)) await metadata.startAttempt(ref, args.attempt);
-    await metadata.finishAttempt(ref, args.attempt, { status: 'failed', error: `Task ${cause}` });
+    await metadata.finishAttempt(ref, args.attempt, diedOutcome(cause));
   }
   await Promise.all([store.saveLog(ref, args.attempt, 'stdout', stdoutFile), store.saveLog(ref, args.attempt, 'stderr', stderrFile)]);
   if (scratch) await store.saveRecords(ref, args.attempt, readTaskRecords(scratch, ref));

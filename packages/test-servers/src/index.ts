@@ -6,3 +6,6 @@ export { loadKubernetesClient } from './kube/clientNode';
 export type { KubernetesClient } from './kube/clientNode';
 export { GcsTestServer } from './gcs/gcsServer';
 export type { GcsRequest, GcsTestServerOptions } from './gcs/gcsServer';
+export { StepFunctionsTestServer } from './stepfunctions/sfnServer';
+export type { StepFunctionsTestServerOptions } from './stepfunctions/sfnServer';
+export type { Execution as StepFunctionsExecution, ExecutionStatus } from './stepfunctions/execution';

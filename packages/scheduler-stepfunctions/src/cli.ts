@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { CreateStateMachineCommand, DeleteStateMachineCommand, ListExecutionsCommand, StartExecutionCommand, UpdateStateMachineCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
+import { PluginError, formatTable, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { deployedStateMachine, findStateMachine, stateMachineName, withSfn } from './client';
+import { compileFlow } from './deploy';
+import { givenParameters } from './parameters';
+import { StepFunctionsSettings } from './settings';
+
+const CREATE_OPTIONS = ['only-json', 'max-workers', 'max-num-splits', 'workflow-timeout', 'tag', 'datastore', 'metadata', 'debug'];
+
+/** Every step runs on AWS Batch: `@batch` where written, its defaults elsewhere. */
+const prepare = (context: CliContext, args: Record<string, unknown>) =>
+  context.prepareFlow(args.flow as string, { with: ['batch'], datastore: args.datastore as string | undefined, metadata: args.metadata as string | undefined });
+
+function positive(args: Record<string, unknown>, name: string): number | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new PluginError(`--${name} takes a whole number above 0, not '${String(value)}'.`, { hint: `e.g. --${name} 16` });
+  return value;
+}
+
+/** A Map's items come from States.ArrayRange, which makes at most 1,000. */
+function maxNumSplits(args: Record<string, unknown>): number {
+  const splits = positive(args, 'max-num-splits') ?? 100;
+  if (splits > 1000) throw new PluginError(`--max-num-splits ${splits} is more than a Step Functions Map of this kind can take (1000).`, { hint: 'split a wider foreach in two nested ones' });
+  return splits;
+}
+
+async function create(context: CliContext, args: Record<string, unknown>): Promise<void> {
+  const flow = await prepare(context, args);
+  const onlyJson = args['only-json'] === true;
+  const name = stateMachineName(context.config, flow.graph.flowName);
+  const definition = await compileFlow(flow, context.config, {
+    onlyJson,
+    backends: { datastore: args.datastore as string | undefined, metadata: args.metadata as string | undefined },
+    maxWorkers: positive(args, 'max-workers'),
+    maxNumSplits: maxNumSplits(args),
+    workflowTimeoutSeconds: positive(args, 'workflow-timeout'),
+    tags: validateTags(((args.tag as string[] | undefined) ?? []).map(String)),
+    parameters: givenParameters(flow, args, CREATE_OPTIONS),
+  });
+  if (onlyJson) {
+    process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+    return;
+  }
+  const roleArn = context.config.get(StepFunctionsSettings.role);
+  if (!roleArn) throw new PluginError('Step Functions needs the IAM role its state machine runs as.', { hint: `set ${StepFunctionsSettings.role}=arn:aws:iam::<account>:role/<role>` });
+  const arn = await withSfn(context.config, async (client) => {
+    const existing = await findStateMachine(client, name);
+    const body = JSON.stringify(definition);
+    if (existing) {
+      await client.send(new UpdateStateMachineCommand({ stateMachineArn: existing, definition: body, roleArn }));
+      return existing;
+    }
+    return (await client.send(new CreateStateMachineCommand({ name, definition: body, roleArn, type: 'STANDARD' }))).stateMachineArn as string;
+  });
+  process.stdout.write(`State machine ${name} for ${flow.graph.flowName} is deployed: ${arn}\n`);
+}
+
+async function trigger(context: CliContext, args: Record<string, unknown>): Promise<void> {
+  const flow = await prepare(context, args);
+  const parameters = givenParameters(flow, args, ['debug']);
+  const executionName = randomUUID();
+  await withSfn(context.config, async (client) => {
+    const stateMachineArn = await deployedStateMachine(client, stateMachineName(context.config, flow.graph.flowName));
+    const started = await client.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify({ parameters }) }));
+    process.stdout.write(`Run sfn-${executionName} of ${flow.graph.flowName} started: ${started.executionArn}\n`);
+  });
+}
+
+const STATUSES: Record<string, ExecutionStatus> = { running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED' };
+
+async function listRuns(context: CliContext, args: Record<string, unknown>): Promise<void> {
+  const flow = await prepare(context, args);
+  const wanted = Object.keys(STATUSES).filter((status) => args[status] === true);
+  if (wanted.length > 1) throw new PluginError(`Give one of --${wanted.join(', --')}.`, { hint: 'or none, for every run' });
+  const rows = await withSfn(context.config, async (client) => executions(client, context.config, flow, wanted[0] === undefined ? undefined : STATUSES[wanted[0]]));
+  process.stdout.write(rows.length === 1 ? `No runs of ${flow.graph.flowName} on Step Functions match.\n` : `${formatTable(rows)}\n`);
+}
+
+async function executions(client: SFNClient, config: Config, flow: PreparedFlow, statusFilter: ExecutionStatus | undefined): Promise<string[][]> {
+  const stateMachineArn = await deployedStateMachine(client, stateMachineName(config, flow.graph.flowName));
+  const rows = [['RUN ID', 'STATUS', 'STARTED', 'STOPPED']];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter, nextToken }));
+    for (const execution of page.executions ?? []) {
+      rows.push([`sfn-${execution.name}`, execution.status ?? '', execution.startDate?.toISOString() ?? '', execution.stopDate?.toISOString() ?? '']);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return rows;
+}
+
+async function remove(context: CliContext, args: Record<string, unknown>): Promise<void> {
+  const flow = await prepare(context, args);
+  const name = stateMachineName(context.config, flow.graph.flowName);
+  await withSfn(context.config, async (client) => client.send(new DeleteStateMachineCommand({ stateMachineArn: await deployedStateMachine(client, name) })));
+  process.stdout.write(`State machine ${name} is deleted; runs already started keep their records.\n`);
+}
+
+const flowArgument = (cli: CommandLine) => cli.positional('flow', { type: 'string', describe: 'The flow file', demandOption: true });
+
+export function stepFunctionsCli(): CliExtension {
+  return {
+    name: 'step-functions',
+    register(cli, context) {
+      const run = (command: (context: CliContext, args: Record<string, unknown>) => Promise<void>) => (args: Record<string, unknown>) => command(context, args);
+      cli.command('step-functions', 'Run flows on AWS Step Functions, with every step an AWS Batch job', (sfn) =>
+        sfn
+          .command(
+            'create <flow>',
+            'Deploy the flow as a state machine (its parameters as options fix their values)',
+            (c) =>
+              flowArgument(c)
+                .option('only-json', { type: 'boolean', describe: 'Print the state machine definition; deploy nothing' })
+                .option('max-workers', { type: 'number', describe: 'Tasks of one foreach running at once (the Map state\'s MaxConcurrency)' })
+                .option('max-num-splits', { type: 'number', describe: 'Most tasks one foreach may start (default 100)' })
+                .option('workflow-timeout', { type: 'number', describe: 'Seconds a run may take' })
+                .option('tag', { type: 'string', array: true, describe: 'Tag every run (repeatable)' })
+                .option('datastore', { type: 'string', describe: 'Where runs store artifacts (s3)' })
+                .option('metadata', { type: 'string', describe: 'Where runs are recorded (service)' })
+                .strict(false),
+            run(create),
+          )
+          .command('trigger <flow>', 'Start a run of the deployed flow (parameters as options)', (c) => flowArgument(c).strict(false), run(trigger))
+          .command(
+            'list-runs <flow>',
+            "List the deployed flow's runs, newest first",
+            (c) =>
+              flowArgument(c)
+                .option('running', { type: 'boolean', describe: 'Only running runs' })
+                .option('succeeded', { type: 'boolean', describe: 'Only succeeded runs' })
+                .option('failed', { type: 'boolean', describe: 'Only failed runs' }),
+            run(listRuns),
+          )
+          .command('delete <flow>', "Delete the flow's state machine", flowArgument, run(remove))
+          .demandCommand(1, 'Say what to do: flowkit step-functions create|trigger|list-runs|delete'),
+      );
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PluginError, type Config } from '@flowkit/core/plugin';
+import { StepFunctionsSettings } from './settings';
+
+export function sfnClient(config: Config): SFNClient {
+  return new SFNClient({ endpoint: config.get(StepFunctionsSettings.endpoint), maxAttempts: 8 });
+}
+
+/** The state machine of a flow: its name with the configured prefix, within Step Functions' naming rules. */
+export function stateMachineName(config: Config, flowName: string): string {
+  const name = `${config.get(StepFunctionsSettings.prefix) ?? ''}${flowName}`;
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+    throw new PluginError(`'${name}' cannot name a state machine (1-80 letters, digits, - and _).`, { hint: `shorten the flow's name or ${StepFunctionsSettings.prefix}` });
+  }
+  return name;
+}
+
+/** The ARN of the state machine of that name, if one exists. */
+export async function findStateMachine(client: SFNClient, name: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListStateMachinesCommand({ nextToken }));
+    const found = page.stateMachines?.find((machine) => machine.name === name);
+    if (found) return found.stateMachineArn;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/** The ARN of a flow's deployed state machine, or a clear error saying to create it. */
+export async function deployedStateMachine(client: SFNClient, name: string): Promise<string> {
+  const arn = await findStateMachine(client, name);
+  if (!arn) throw new PluginError(`No state machine named ${name} is deployed.`, { hint: 'run flowkit step-functions create <flow file> first' });
+  return arn;
+}
+
+export async function withSfn<T>(config: Config, use: (client: SFNClient) => Promise<T>): Promise<T> {
+  const client = sfnClient(config);
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,102 @@
+/** The flows the Step Functions tests deploy: every shape the compiler has (linear, branch, foreach, nested foreach), retries and failure. */
+
+export const LINEAR_FLOW = `
+import { FlowSpec, Parameter, catchError, current, retry, step } from '@flowkit/core';
+
+export default class LinearFlow extends FlowSpec {
+  mode = Parameter('mode', { default: 'retry' });
+  greeting = Parameter('greeting', { default: 'hi' });
+  declare attempts: number;
+  declare message: string;
+  declare failure: unknown;
+
+  @step start() {
+    this.message = this.greeting;
+    this.next(this.work);
+  }
+  @retry({ times: 1 }) @step work() {
+    console.log('attempt', current.retryCount, 'mode', this.mode);
+    if (this.mode === 'retry' && current.retryCount === 0) throw new Error('the first attempt fails');
+    this.attempts = current.retryCount + 1;
+    this.message = \`\${this.message} after \${this.attempts}\`;
+    this.next(this.guarded);
+  }
+  @catchError({ var: 'failure' }) @step guarded() {
+    if (this.mode === 'retry') throw new Error('guarded fails');
+    this.next(this.end);
+  }
+  @step end() {
+    if (this.mode === 'fail') throw new Error('the end fails');
+    console.log('message', this.message, 'failure', this.failure ? 'caught' : 'none');
+  }
+}
+`;
+
+export const BRANCH_FLOW = `
+import { FlowSpec, step, type Inputs } from '@flowkit/core';
+
+export default class BranchFlow extends FlowSpec {
+  declare base: number;
+  declare side: string;
+  declare sides: string[];
+
+  @step start() {
+    this.base = 7;
+    this.next(this.left, this.right);
+  }
+  @step left() {
+    this.side = 'L' + this.base;
+    this.next(this.join);
+  }
+  @step right() {
+    this.side = 'R' + this.base * 2;
+    this.next(this.join);
+  }
+  @step join(inputs: Inputs<BranchFlow>) {
+    this.sides = inputs.map((input) => input.side);
+    this.mergeArtifacts(inputs, { include: ['base'] });
+    this.next(this.end);
+  }
+  @step end() {
+    console.log('sides', this.sides.join(','));
+  }
+}
+`;
+
+export const NESTED_FOREACH_FLOW = `
+import { FlowSpec, step, type Inputs } from '@flowkit/core';
+
+export default class NestedFlow extends FlowSpec {
+  declare rows: number[];
+  declare cols: string[];
+  declare rowNo: number;
+  declare cell: string;
+  declare row: string[];
+  declare grid: string[][];
+
+  @step start() {
+    this.rows = [1, 2];
+    this.next(this.outer, { foreach: 'rows' });
+  }
+  @step outer() {
+    this.rowNo = this.input as number;
+    this.cols = ['a', 'b'];
+    this.next(this.inner, { foreach: 'cols' });
+  }
+  @step inner() {
+    this.cell = \`\${this.rowNo}\${this.input}\`;
+    this.next(this.inner_join);
+  }
+  @step inner_join(inputs: Inputs<NestedFlow>) {
+    this.row = inputs.map((input) => input.cell);
+    this.next(this.outer_join);
+  }
+  @step outer_join(inputs: Inputs<NestedFlow>) {
+    this.grid = inputs.map((input) => input.row);
+    this.next(this.end);
+  }
+  @step end() {
+    console.log('grid', JSON.stringify(this.grid));
+  }
+}
+`;
