@@ -147,6 +147,17 @@ describe('@flowkit/client against real runs', () => {
     expect(() => new Flow('Report/Flow')).toThrow('is not a 1-part pathspec');
   });
 
+  test('an object that does not exist is an error naming it, never an empty answer', async () => {
+    await expect(new Step('ReportFlow/1/nostep').tasks()).rejects.toThrow("Step ReportFlow/1/nostep does not exist: run 1 has no task of step 'nostep'.");
+    await expect(new Step('ReportFlow/1/nostep').task).rejects.toMatchObject({ hint: 'its steps: start, square_it, join, flaky, end' });
+    await expect(new Run('ReportFlow/42').steps()).rejects.toThrow('Run ReportFlow/42 does not exist.');
+    await expect(new Task('ReportFlow/1/start/999').finished).rejects.toThrow('Task ReportFlow/1/start/999 does not exist.');
+    await expect(new Task('ReportFlow/1/start/999').log('stdout', 0)).rejects.toThrow('Task ReportFlow/1/start/999 does not exist.');
+    const flaky = (await new Step('ReportFlow/1/flaky').task) as Task;
+    await expect(flaky.log('stderr', 5)).rejects.toThrow(`Task ${flaky.pathspec} has no attempt 5.`);
+    await expect(flaky.data.nothing).rejects.toThrow(`Task ${flaky.pathspec} has no artifact 'nothing'.`);
+  });
+
   test('a flow reads another flow through the client inside an async step', async () => {
     const result = await flowkit(['run', 'consumer.ts'], { cwd: dir, env });
     expect(result.stderr).toBe('');

@@ -101,6 +101,12 @@ describe('--metadata service: the commands work unchanged', () => {
     const tasks = await run.step('body').tasks();
     expect(await Promise.all(tasks.map((t) => t.data.square))).toEqual([1, 4, 9]);
     expect((await tasks[0]!.attempts).map((a) => a.status)).toEqual(['succeeded']);
+    // Names of objects the service does not hold are errors naming them, in the client and in the CLI.
+    await expect(run.step('nostep').tasks()).rejects.toThrow("Step ServiceForeachFlow/2/nostep does not exist: run 2 has no task of step 'nostep'.");
+    await expect(tasks[0]!.log('stdout', 5)).rejects.toThrow(`Task ${tasks[0]!.pathspec} has no attempt 5.`);
+    const missing = await flowkit(['logs', 'flow.ts', '2/body/999'], { cwd: dir, env: serviceEnv(env) });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Task ServiceForeachFlow/2/body/999 does not exist.');
     namespace('user:somebody-else');
     expect(await flow.runs()).toEqual([]);
   });

@@ -168,7 +168,7 @@ export class Run<F = Record<string, unknown>> {
 
   /** The task of the end step, once it exists. */
   get endTask(): Promise<Task<F> | undefined> {
-    return this.record().then(() => this.step('end').task);
+    return this.step('end').tasksSoFar().then((tasks) => tasks[0]);
   }
 
   get finished(): Promise<boolean> {
@@ -233,8 +233,18 @@ export class Step<F = Record<string, unknown>> {
     return new Run<F>(`${this.flowName}/${this.runId}`);
   }
 
-  /** The step's tasks, in creation order (foreach tasks by index). */
+  /** The step's tasks, in creation order (foreach tasks by index); a step without any did not run: an error. */
   async tasks(): Promise<Array<Task<F>>> {
+    const tasks = await this.tasksSoFar();
+    if (tasks.length > 0) return tasks;
+    const steps = await this.parent.steps();
+    throw new PathspecError(`Step ${this.pathspec} does not exist: run ${this.runId} has no task of step '${this.id}'.`, {
+      hint: `its steps: ${steps.map((step) => step.id).join(', ') || 'none yet'}`,
+    });
+  }
+
+  /** @internal The tasks created so far, none when the step has not started (yet). */
+  async tasksSoFar(): Promise<Array<Task<F>>> {
     await this.parent.record();
     const records = await clientContext().metadata.listTasks(this.flowName, this.runId, this.id);
     return records.map((r) => new Task<F>(`${this.pathspec}/${r.taskId}`, r));
@@ -246,8 +256,8 @@ export class Step<F = Record<string, unknown>> {
   }
 
   /** The first task (the only one, outside a foreach). */
-  get task(): Promise<Task<F> | undefined> {
-    return this.tasks().then((tasks) => tasks[0]);
+  get task(): Promise<Task<F>> {
+    return this.tasks().then((tasks) => tasks[0] as Task<F>);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Task<F>> {
@@ -370,7 +380,12 @@ export class Task<F = Record<string, unknown>> {
     return this.log('stderr');
   }
 
+  /** What the latest (or the given) attempt printed; an attempt that never started is an error. */
   async log(stream: 'stdout' | 'stderr', attempt?: number): Promise<string> {
+    const { attempts } = await this.state();
+    if (attempt !== undefined && !attempts.some((a) => a.attempt === attempt)) {
+      throw new PathspecError(`Task ${this.pathspec} has no attempt ${attempt}.`, { hint: `its attempts: ${attempts.map((a) => a.attempt).join(', ') || 'none yet'}` });
+    }
     const chosen = attempt ?? (await this.currentAttempt);
     const data = await clientContext().store(this.flowName).loadLog(this.ref, chosen, stream);
     return data?.toString('utf8') ?? '';

@@ -46,6 +46,21 @@ export interface TaskBinding {
 
 const BINDING = Symbol.for('flowkit.taskBinding');
 
+/** Members of FlowSpec (and names FlowKit keeps) that a step or an artifact cannot take. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['next', 'input', 'index', 'foreachStack', 'mergeArtifacts', 'constructor']);
+
+/**
+ * Why `this.<name> = ...` cannot be an artifact, or undefined when it can: the one rule lint applies to the
+ * source and the runtime to assignments lint cannot see (`(this as any)[name]`).
+ */
+export function artifactNameClash(name: string, isStep: boolean): { message: string; hint: string } | undefined {
+  if (!isStep && !RESERVED_NAMES.has(name) && !name.startsWith('_')) return undefined;
+  return {
+    message: `Artifact '${name}' clashes with ${isStep ? 'a step' : 'a FlowSpec member or reserved name'}.`,
+    hint: `rename it, e.g. this.${name.replace(/^_+/, '')}Value`,
+  };
+}
+
 /**
  * Base class of every flow. Steps are methods carrying `@step`; whatever a step assigns to `this`
  * becomes a versioned artifact that later steps read.

@@ -2,7 +2,7 @@
  * `@flowkit/core/internal`: what FlowKit's own packages (runtime, CLI, client, graph, backends) share beyond the
  * user and plugin entries. No compatibility promise: a third-party plugin imports `@flowkit/core/plugin` only.
  */
-export { bindTask } from './flowspec';
+export { bindTask, RESERVED_NAMES, artifactNameClash } from './flowspec';
 export type { MergeOptions, NextOptions } from './flowspec';
 export { isStepMethod, stepDecoratorsOf, flowDecoratorsOf } from './decorators';
 export { parametersOf, parameterValues } from './parameter';

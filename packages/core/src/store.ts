@@ -34,6 +34,8 @@ export interface AttemptData {
   artifacts: Record<string, ArtifactRef>;
   foreachStack: StoredForeachFrame[];
   transition?: Transition;
+  /** Artifacts a join upstream did not merge, each with that join's name: absent from here on, never `undefined`. */
+  unmerged?: Record<string, string>;
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -1,4 +1,5 @@
 import * as ts from 'typescript';
+import { RESERVED_NAMES, artifactNameClash } from '@flowkit/core/internal';
 import type { FlowGraph, GraphStep } from '@flowkit/core/plugin';
 import { foreachOf, splits, transitionOf } from './buildGraph';
 import type { FlowSource, StepSource } from './flowSource';
@@ -12,9 +13,6 @@ export interface LintIssue {
   line: number;
   column: number;
 }
-
-/** Members of FlowSpec (and names FlowKit keeps) that a step or an artifact cannot take. */
-const RESERVED = new Set(['next', 'input', 'index', 'foreachStack', 'mergeArtifacts', 'constructor']);
 
 /** `catch` is a keyword in TypeScript, so the decorator registered as 'catch' is written @catchError. */
 const CATCH_NAMES = ['catch', 'catchError'];
@@ -34,7 +32,7 @@ export function lint(flow: FlowSource, graph: FlowGraph): LintIssue[] {
 
 function stepNames(flow: FlowSource, _graph: FlowGraph, report: Report): void {
   for (const step of flow.steps.values()) {
-    if (RESERVED.has(step.name) || step.name.startsWith('_')) {
+    if (RESERVED_NAMES.has(step.name) || step.name.startsWith('_')) {
       report('reserved-step-name', step.nameNode, `Step '${step.name}' uses a reserved name.`, 'rename the step; FlowSpec members and names starting with "_" are reserved');
     } else if (!/^[a-z][A-Za-z0-9_]*$/.test(step.name)) {
       report('step-name-format', step.nameNode, `Step name '${step.name}' must start with a lower case letter and hold only letters, digits and "_".`, `rename it, e.g. '${step.name.replace(/^[^a-z]+/, '').replace(/^./, (c) => c.toLowerCase()) || 'train'}'`);
@@ -192,8 +190,7 @@ function decoratorPlacement(flow: FlowSource, graph: FlowGraph, report: Report):
 
 function reservedArtifacts(flow: FlowSource, _graph: FlowGraph, report: Report): void {
   for (const { name, node } of flow.assignments) {
-    if (RESERVED.has(name) || name.startsWith('_') || flow.steps.has(name)) {
-      report('reserved-artifact', node, `Artifact '${name}' clashes with ${flow.steps.has(name) ? 'a step' : 'a FlowSpec member or reserved name'}.`, `rename it, e.g. this.${name.replace(/^_+/, '')}Value`);
-    }
+    const clash = artifactNameClash(name, flow.steps.has(name));
+    if (clash) report('reserved-artifact', node, clash.message, clash.hint);
   }
 }

@@ -84,6 +84,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   });
   console.info(`Workflow starting (run-id ${run.runId}):`);
   if (originRunId !== undefined) console.info(`Resuming run ${originRunId}${resume?.resumeStep ? ` from step '${resume.resumeStep}'` : ''}: finished tasks before it are cloned.`);
+  if (resume?.changed.length) console.info(`The flow changed since run ${originRunId}; these steps run again instead of being cloned: ${resume.changed.join(', ')}.`);
 
   // A resumed run keeps the origin's parameters.
   await recordParameters(store, metadata, run.runId, originRunId === undefined ? { values: parameters } : { originRunId });

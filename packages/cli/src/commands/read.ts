@@ -56,6 +56,7 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
   const tasks = await tasksOf(name, spec);
   const file = options.file === undefined ? undefined : openSync(options.file, 'w');
   let written = 0;
+  const seen = new Set<string>();
   try {
     if (file !== undefined) writeSync(file, '{');
     for (const task of tasks) {
@@ -63,7 +64,9 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
         process.stdout.write(`Task ${task.pathspec}: did not finish\n\n`);
         continue;
       }
-      const artifacts = (await task.artifacts()).filter((a) => !include || include.includes(a.id));
+      const all = await task.artifacts();
+      all.forEach((a) => seen.add(a.id));
+      const artifacts = all.filter((a) => !include || include.includes(a.id));
       process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
       const width = Math.max(8, ...artifacts.map((a) => a.id.length));
       const values: Record<string, unknown> = {};
@@ -79,6 +82,10 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
     if (file !== undefined) closeSync(file);
   }
   if (options.file) process.stdout.write(`Artifacts of ${written} task${written === 1 ? '' : 's'} written to ${options.file}\n`);
+  const missing = include?.filter((name) => !seen.has(name)) ?? [];
+  if (missing.length > 0) {
+    throw new PathspecError(`No finished task of ${name} ${spec} has ${missing.map((n) => `artifact '${n}'`).join(', ')}.`, { hint: `its artifacts: ${[...seen].sort().join(', ') || 'none'}` });
+  }
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { RESERVED_NAMES, artifactNameClash } from '@flowkit/core/internal';
 import { ArtifactError, FlowDataStore, ParameterError, type ArtifactRef } from '@flowkit/core/plugin';
 
 interface Inherited {
@@ -20,6 +21,7 @@ export class ArtifactScope {
   constructor(
     private readonly store: FlowDataStore,
     private readonly flow: object,
+    stepNames: string[],
   ) {
     for (const [name, value] of Object.entries(flow)) {
       // Function-valued fields (arrow-function helpers) belong to the class, not to the data.
@@ -27,6 +29,22 @@ export class ArtifactScope {
       // `x!: T` defines an own `undefined` field under useDefineForClassFields: a declaration, not a value.
       else if (value === undefined) delete (flow as Record<string, unknown>)[name];
     }
+    for (const name of RESERVED_NAMES) this.refuseAssignment(name, false);
+    for (const name of stepNames) this.refuseAssignment(name, true);
+  }
+
+  /** Lint refuses `this.next = ...` in the source; this refuses it when lint cannot see it (`(this as any)`). */
+  private refuseAssignment(name: string, isStep: boolean): void {
+    const clash = artifactNameClash(name, isStep) as { message: string; hint: string };
+    Object.defineProperty(this.flow, name, {
+      configurable: true,
+      enumerable: false,
+      // Reads still reach FlowSpec's member (or the step method) on the prototype.
+      get: () => Reflect.get(Object.getPrototypeOf(this.flow) as object, name, this.flow),
+      set: () => {
+        throw new ArtifactError(clash.message, { hint: clash.hint });
+      },
+    });
   }
 
   /** A fresh instance's own data fields (class field initializers), which steps read but never assign. */
@@ -103,11 +121,8 @@ export class ArtifactScope {
       }
       const value = (this.flow as Record<string, unknown>)[name];
       if (typeof value === 'function' && this.initialFunctions.get(name) === value) continue;
-      if (name.startsWith('_')) {
-        throw new ArtifactError(`Artifact '${name}' has a reserved name: names starting with '_' belong to FlowKit.`, {
-          hint: `rename it, e.g. this.${name.replace(/^_+/, '')}`,
-        });
-      }
+      const clash = artifactNameClash(name, false);
+      if (clash) throw new ArtifactError(clash.message, { hint: clash.hint });
       toSave.set(name, value);
     }
     for (const [name, ref] of await this.store.saveArtifacts(toSave)) refs[name] = ref;

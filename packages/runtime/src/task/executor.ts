@@ -62,7 +62,7 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
 
   const flow = new context.flowClass();
   const definitions = parametersOf(flow);
-  const scope = new ArtifactScope(store, flow);
+  const scope = new ArtifactScope(store, flow, graph.order);
   // Parameters and constants: the same value in every task of the run, never inherited or merged.
   const fixedValues = new Map<string, unknown>();
   await Promise.all(
@@ -86,6 +86,7 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
     }
   }
   const foreachStack = foreachStackOf(spec, step, graph, inputs);
+  const unmerged = unmergedBy(step, inputs, fixedValues);
   const views = isJoin ? makeInputViews(store, inputs, fixedValues) : undefined;
 
   let transition: { targets: string[]; options?: NextOptions } | undefined;
@@ -129,17 +130,29 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
   }
   const handled = await runWithDecorators(context.decorators, { flow, task, attempt: spec.attempt, userAttempts: spec.userAttempts }, async () => {
     if (spec.attempt >= spec.userAttempts) throw await fallbackError(context, spec);
-    const self = isJoin ? guardUnmerged(flow, step.name, inputs, scope) : flow;
-    await (method as (...args: unknown[]) => unknown).call(self, ...(views ? [views] : []));
+    await (method as (...args: unknown[]) => unknown).call(guardUnmerged(flow, step.name, inputs, unmerged), ...(views ? [views] : []));
   });
   // A handled failure takes the step's declared transition, as if the step had called next().
   if (handled) transition = step.type === 'end' ? undefined : { targets: step.next };
 
+  const artifacts = await scope.persist();
+  const stillUnmerged = Object.entries(unmerged).filter(([name]) => !Object.hasOwn(artifacts, name));
   return {
-    artifacts: await scope.persist(),
+    artifacts,
     foreachStack,
     transition: await checkTransition(step, transition, flow, store, spec.maxNumSplits),
+    ...(stillUnmerged.length > 0 ? { unmerged: Object.fromEntries(stillUnmerged) } : {}),
   };
+}
+
+/** What this task cannot read because a join did not merge it: its inputs' artifacts in a join, and what joins upstream left out. */
+function unmergedBy(step: GraphStep, inputs: TaskInput[], fixedValues: Map<string, unknown>): Record<string, string> {
+  const unmerged: Record<string, string> = Object.assign({}, ...inputs.map((input) => input.data.unmerged ?? {}));
+  if (step.type !== 'join') return unmerged;
+  for (const input of inputs) {
+    for (const name of Object.keys(input.data.artifacts)) if (!fixedValues.has(name)) unmerged[name] = step.name;
+  }
+  return unmerged;
 }
 
 /** Runs the step body between its decorators' task-side hooks; true when a decorator handled a failure. */
@@ -188,17 +201,23 @@ function foreachStackOf(spec: TaskSpec, step: GraphStep, graph: FlowGraph, input
   return [...inherited, { step: parent.stepName, var: split.var, index, numSplits: split.items.length, input: item }];
 }
 
-/** A join's `this` that explains, instead of returning undefined, when an input artifact was not merged. */
-function guardUnmerged(flow: FlowSpec, stepName: string, inputs: TaskInput[], scope: ArtifactScope): FlowSpec {
-  const carried = new Set(inputs.flatMap((input) => Object.keys(input.data.artifacts)));
+/** The step's `this`, which raises instead of returning undefined when it reads an artifact a join did not merge. */
+function guardUnmerged(flow: FlowSpec, stepName: string, inputs: TaskInput[], unmerged: Record<string, string>): FlowSpec {
+  if (Object.keys(unmerged).length === 0) return flow;
   return new Proxy(flow, {
     get(target, property, receiver) {
-      if (typeof property === 'string' && !(property in target) && carried.has(property) && !scope.has(property)) {
-        const shas = new Set(inputs.map((input) => input.data.artifacts[property]?.sha));
-        throw new ArtifactError(
-          `Artifact '${property}' is not set in join step '${stepName}': its ${inputs.length} inputs carry it${shas.size > 1 ? ' with different values' : ''}.`,
-          { hint: `call this.mergeArtifacts(inputs) before reading it, or read it per input: inputs[0].${property}` },
-        );
+      const join = typeof property === 'string' && !(property in target) ? unmerged[property] : undefined;
+      const name = String(property);
+      if (join === stepName) {
+        const shas = new Set(inputs.map((input) => input.data.artifacts[name]?.sha));
+        throw new ArtifactError(`Artifact '${name}' is not set in join step '${stepName}': its ${inputs.length} inputs carry it${shas.size > 1 ? ' with different values' : ''}.`, {
+          hint: `call this.mergeArtifacts(inputs) before reading it, or read it per input: inputs[0].${name}`,
+        });
+      }
+      if (join !== undefined) {
+        throw new ArtifactError(`Artifact '${name}' does not reach step '${stepName}': join step '${join}' did not merge it from its inputs.`, {
+          hint: `merge it in '${join}': this.mergeArtifacts(inputs), or assign this.${name} there`,
+        });
       }
       return Reflect.get(target, property, receiver);
     },
