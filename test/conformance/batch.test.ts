@@ -4,7 +4,7 @@ import { describeComputeContext } from '../helpers/computeContext';
 /**
  * The batch context: every task runs as an AWS Batch job (`--with batch`) through the real SDK clients and the
  * Batch test server, whose jobs fetch the code package from s3rver with their job role's credentials.
- * The subset: test/helpers/computeSubset.ts.
+ * The subset: test/helpers/subsets.ts.
  */
 describeComputeContext('batch', async () => {
   const batch = await BatchTestServer.start({ queues: ['conformance'], stateDelayMs: 5, stopTimeoutMs: 1000, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });

@@ -4,7 +4,7 @@ import { describeComputeContext } from '../helpers/computeContext';
 /**
  * The kubernetes context: every task runs as a Kubernetes Job (`--with kubernetes`) through the real client and
  * the Kubernetes test server, whose pods fetch the code package from s3rver with credentials from a Secret.
- * The subset: test/helpers/computeSubset.ts.
+ * The subset: test/helpers/subsets.ts.
  */
 describeComputeContext('kubernetes', async () => {
   const kube = await KubeTestServer.start({ stateDelayMs: 5, gracePeriodMs: 1000 });

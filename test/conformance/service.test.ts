@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combinations, runCombination, type Combination } from '@flowkit/testing';
+import { combinations, runCombination } from '@flowkit/testing';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startService, type TestService } from '../helpers/service';
+import { oneCombinationPerTest } from '../helpers/subsets';
 
 /**
  * Every test of the matrix once in the service context (local datastore, records in a metadata service on a real
@@ -14,19 +15,10 @@ import { startService, type TestService } from '../helpers/service';
  */
 const GRAPH_PREFERENCE = ['single-linear', 'small-foreach', 'small-branch', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear', 'wide-foreach'];
 
-function oneCombinationPerTest(): Combination[] {
-  const all = combinations({ contexts: ['service'] });
-  const chosen = new Map<string, Combination>();
-  for (const graph of GRAPH_PREFERENCE) {
-    for (const combo of all) if (combo.graph.name === graph && !chosen.has(combo.template.name)) chosen.set(combo.template.name, combo);
-  }
-  return [...chosen.values()];
-}
-
 describe('conformance: service', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-service-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
-  const combos = oneCombinationPerTest();
+  const combos = oneCombinationPerTest('service', GRAPH_PREFERENCE);
   let postgres: TestPostgres;
   let service: TestService;
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCombination } from '@flowkit/testing';
-import { computeSubset, expectComputeSubset } from './computeSubset';
+import { computeSubset, expectComputeSubset } from './subsets';
 import { FLOWKIT_BIN } from './flowkit';
 import { S3TestServer } from './s3server';
 
@@ -14,7 +14,7 @@ export interface ComputeBackend {
 
 /**
  * The conformance file of a compute context (batch, kubernetes): s3rver holds the datastore, `startBackend`
- * starts the backend's test server, and the context's subset (computeSubset.ts) runs against both.
+ * starts the backend's test server, and the context's subset (subsets.ts) runs against both.
  */
 export function describeComputeContext(context: string, startBackend: () => Promise<ComputeBackend>): void {
   describe(`conformance: ${context}`, () => {

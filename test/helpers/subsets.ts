@@ -1,6 +1,22 @@
 import { combinations, type Combination } from '@flowkit/testing';
 
 /**
+ * Every test of the matrix once in `context` (but those in `exclude`), each on the first graph shape of
+ * `graphPreference` it runs on, else on its first shape.
+ */
+export function oneCombinationPerTest(context: string, graphPreference: string[], exclude: string[] = []): Combination[] {
+  const rank = (c: Combination) => {
+    const preferred = graphPreference.indexOf(c.graph.name);
+    return preferred === -1 ? graphPreference.length : preferred;
+  };
+  const chosen = new Map<string, Combination>();
+  for (const combo of combinations({ contexts: [context] }).sort((a, b) => rank(a) - rank(b))) {
+    if (!exclude.includes(combo.template.name) && !chosen.has(combo.template.name)) chosen.set(combo.template.name, combo);
+  }
+  return [...chosen.values()];
+}
+
+/**
  * The conformance subset of a compute context (batch, kubernetes): basic_artifact on every graph shape but the
  * 100-way one (the remote context covers scale), then the tests where compute matters (retries, catch, timeouts,
  * crashes, logs, resume, large artifacts) on the first shape each fits.
