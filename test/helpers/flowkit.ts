@@ -35,6 +35,30 @@ export function runNode(args: string[], options: { cwd: string; env?: Record<str
   });
 }
 
+/**
+ * Runs `flowkit` with its stdout (and, with `stderrToo`, its stderr) going through a real pipe into `reader` (e.g.
+ * `head -2`), which may exit before flowkit is done writing: flowkit's result, and what the reader printed.
+ */
+export function flowkitPiped(args: string[], reader: string[], options: { cwd: string; env: Record<string, string>; stderrToo?: boolean }): Promise<CliResult & { read: string }> {
+  return new Promise((resolve, reject) => {
+    const consumer = spawn(reader[0] as string, reader.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [FLOWKIT_BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, FLOWKIT_USER: 'tester', ...options.env },
+      stdio: ['ignore', consumer.stdin, options.stderrToo ? consumer.stdin : 'pipe'],
+    });
+    // Only flowkit holds the pipe's write end now: once the reader exits, flowkit's writes fail with EPIPE.
+    consumer.stdin.destroy();
+    let read = '';
+    let stderr = '';
+    consumer.stdout.on('data', (chunk: Buffer) => (read += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const consumed = new Promise<void>((done) => consumer.on('close', () => done()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => void consumed.then(() => resolve({ code, signal, stdout: '', stderr, read })));
+  });
+}
+
 /** Starts `flowkit` and resolves once its output contains `marker` (with the child, still running). */
 export function startUntil(args: string[], options: { cwd: string; env: Record<string, string> }, marker: RegExp) {
   const child = spawn(process.execPath, [FLOWKIT_BIN, ...args], { cwd: options.cwd, env: { ...process.env, FLOWKIT_USER: 'tester', ...options.env } });

@@ -233,6 +233,7 @@ describe('metadata service: input validation', () => {
     ['unknown fields', { user: 'a', admin: true }, "Unknown field 'admin'"],
     ['a user of the wrong type', { user: 7 }, "'user' must be 1 to 256 characters"],
     ['an overlong tag', { user: 'a', tags: ['t'.repeat(513)] }, 'is not valid'],
+    ['a tag with terminal control characters', { user: 'a', tags: ['\u001b]0;title\u0007'] }, "Tag '\\x1b]0;title\\x07' is not valid."],
     ['too many tags', { user: 'a', tags: Array.from({ length: 101 }, (_, i) => `t${i}`) }, 'at most 100'],
     ['a bad origin run', { user: 'a', originRunId: '../1' }, 'Invalid run id'],
     ['a short request id', { user: 'a', requestId: 'x' }, "'requestId' must be 8 to 64"],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { backendNames, discoverPluginModules, parametersOf, usePlugins, writeFileAtomically, type BackendOptions } from '@flowkit/core/internal';
 import {
@@ -29,7 +29,9 @@ export class FlowLintError extends FlowKitError {
 /** Resolves the flow file argument, refusing what cannot be a flow before anything else runs. */
 export function resolveFlowFile(file: string): string {
   const path = resolve(file);
-  if (!existsSync(path)) throw new FlowDefinitionError(`Flow file ${file} does not exist.`, { hint: 'give the path of a .ts or .js file that defines a FlowSpec subclass' });
+  const stat = statSync(path, { throwIfNoEntry: false });
+  const problem = !stat ? 'does not exist' : !stat.isFile() ? `is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}` : undefined;
+  if (problem) throw new FlowDefinitionError(`Flow file ${file} ${problem}.`, { hint: 'give the path of a .ts or .js file that defines a FlowSpec subclass' });
   return path;
 }
 

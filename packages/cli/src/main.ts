@@ -1,10 +1,11 @@
 import yargs, { type Argv } from 'yargs';
-import { formatError } from '@flowkit/core/internal';
+import { errorType, formatError } from '@flowkit/core/internal';
 import { FlowKitError, loadConfig, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
 import { loadPlugins, prepareFlow, type RunChoices } from './flow';
+import { dropOutputOnceClosed } from './output';
 import { UsageError, backendOptions, readOptions } from './usage';
 import { VERSION } from './version';
 
@@ -14,6 +15,7 @@ const FLOW_LOADING_COMMANDS = new Set(['run', 'resume']);
 /** Runs the `flowkit` command line; resolves to the exit code. */
 export async function cliMain(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  dropOutputOnceClosed();
   try {
     const config = loadConfig();
     const flow = FLOW_LOADING_COMMANDS.has(argv[0] ?? '') && argv[1] && !argv[1].startsWith('-') ? await prepareFlow(argv[1], config, runChoices(argv)) : undefined;
@@ -26,11 +28,17 @@ export async function cliMain(argv: string[]): Promise<number> {
     await buildCli(argv, config, flow, done).parseAsync();
     return exitCode;
   } catch (error) {
-    process.stderr.write(`${formatError(error)}\n`);
-    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else if (!(error instanceof FlowKitError)) process.stderr.write('(run again with --debug for the stack trace)\n');
+    process.stderr.write(`${errorReport(error, debug)}\n`);
     return 1;
   }
+}
+
+/** An error as one line and its hint; the stack (with its cause's) only with --debug. */
+function errorReport(error: unknown, debug: boolean): string {
+  if (!(error instanceof Error)) return String(error);
+  if (!debug) return error instanceof FlowKitError ? formatError(error) : `${errorType(error)}: ${error.message}\n(run again with --debug for the stack trace)`;
+  const cause = error.cause instanceof Error ? `\ncaused by ${formatError(error.cause)}` : '';
+  return `${formatError(error)}${error instanceof FlowKitError && error.stack ? `\n${error.stack}` : ''}${cause}`;
 }
 
 /** What `main(MyFlow)` at the end of a flow file calls: `node flow.js run ...` is `flowkit run flow.js ...`. */

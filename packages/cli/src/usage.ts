@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { FlowKitError } from '@flowkit/core';
 
 /** The command line itself is wrong: unknown option, bad value, missing argument. */
@@ -22,3 +24,11 @@ export const readOptions = {
   ...backendOptions,
   namespace: { type: 'string', describe: "Read runs in this namespace (default user:<you>; '' for all)" },
 } as const;
+
+/** Refuses a file option (`dump --file`, `run --run-id-file`) whose file cannot be written, before any work is done. */
+export function checkOutputFile(option: string, file: string): string {
+  const dir = dirname(resolve(file));
+  const problem = !statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `directory ${dir} does not exist` : statSync(file, { throwIfNoEntry: false })?.isDirectory() ? `${file} is a directory` : undefined;
+  if (problem) throw new UsageError(`--${option} ${file}: ${problem}.`, { hint: `give --${option} a file in an existing directory` });
+  return file;
+}

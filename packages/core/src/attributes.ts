@@ -1,4 +1,5 @@
 import { PluginError } from './errors';
+import { printable } from './terminal';
 
 /**
  * Checking a decorator's attributes, as they come from `@name({...})` in code or `--with name:key=value` (text),
@@ -61,8 +62,12 @@ export function nodeImage(): string {
   return `node:${process.versions.node.split('.')[0]}`;
 }
 
-/** Rows as aligned columns (two spaces apart), for plugins' `list` commands; the first row is the header. */
-export function formatTable(rows: string[][]): string {
+/**
+ * Rows as aligned columns (two spaces apart), for `list` commands; the first row is the header. Every cell is
+ * escaped: ids, users and tags may come from a shared service, written by any user.
+ */
+export function formatTable(cells: string[][]): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
 }

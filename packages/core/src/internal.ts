@@ -15,5 +15,6 @@ export { backendNames, openBackends } from './backends';
 export type { BackendOptions } from './backends';
 export { sha256, artifactToJson } from './serialization';
 export { mapLimit } from './concurrency';
-export { mapStacksOfBundle } from './stackTrace';
+export { mapStacksOfBundle, sourceLocationOf } from './stackTrace';
 export { writeFileAtomically } from './files';
+export { printable } from './terminal';

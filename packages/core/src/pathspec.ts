@@ -1,4 +1,5 @@
 import { FlowKitError, PathspecError } from './errors';
+import { hasControlCharacters, printable } from './terminal';
 
 /** The parts of a pathspec: `Flow/run/step/task`. */
 export type PathspecKind = 'flow' | 'run' | 'step' | 'task';
@@ -35,11 +36,14 @@ export function validateStorageKey(key: string, root: string): string {
   return key;
 }
 
-/** Checks user tags from outside (CLI, client): 1 to 512 characters of text each. */
+/**
+ * Checks user tags from outside (CLI, client, metadata service): 1 to 512 printable characters each. Tags are
+ * shown to every user of a shared metadata service, so no control character (ESC, BEL, newline) gets in.
+ */
 export function validateTags(tags: string[]): string[] {
   for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 512 || tag.includes('\0')) {
-      throw new FlowKitError(`Tag ${JSON.stringify(tag)} is not valid.`, { hint: 'a tag is 1 to 512 characters of text' });
+    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 512 || hasControlCharacters(tag)) {
+      throw new FlowKitError(`Tag '${printable(String(tag).slice(0, 80))}' is not valid.`, { hint: 'a tag is 1 to 512 printable characters: no control characters such as ESC, BEL, tab or newline' });
     }
   }
   return tags;

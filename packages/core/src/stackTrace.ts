@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import type { SourceLocation } from './errors';
 
 let bundleFile: string | undefined;
 let cached: { file: string; map: SourceMap } | null | undefined;
@@ -33,4 +34,13 @@ export function sourceMappedStack(stack: string): string {
     const source = entry.originalSource.startsWith('file://') ? new URL(entry.originalSource).pathname : resolve(dirname(bundle.file), entry.originalSource);
     return `${before}${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}${after}`;
   });
+}
+
+/** Where in the user's source an error was thrown: its first mapped frame outside the bundle, Node and node_modules. */
+export function sourceLocationOf(error: Error): SourceLocation | undefined {
+  const bundle = bundleMap();
+  for (const [, file, line, column] of sourceMappedStack(error.stack ?? '').matchAll(/[(\s]([^\s()]+):(\d+):(\d+)\)?$/gm)) {
+    if (file && file !== bundle?.file && !file.startsWith('node:') && !file.includes('/node_modules/')) return { file, line: Number(line), column: Number(column) };
+  }
+  return undefined;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { FlowDefinitionError, type FlowSpec } from '@flowkit/core';
-import { writeFileAtomically } from '@flowkit/core/internal';
+import { FlowDefinitionError, FlowKitError, type FlowSpec } from '@flowkit/core';
+import { errorType, mapStacksOfBundle, sourceLocationOf, writeFileAtomically } from '@flowkit/core/internal';
 import type { FlowGraph, FlowKitPlugin } from '@flowkit/core/plugin';
 import { findFlowClass } from './flowClass';
 
@@ -159,6 +159,24 @@ function nodeModulesAbove(dir: string): string[] {
 export function loadCodePackage(path: string, flowName: string): LoadedCodePackage {
   const globals = globalThis as Record<symbol, unknown>;
   globals[LOADING_FLAG] = true;
-  const loaded = require(path) as { flowModule: Record<string, unknown>; plugins: FlowKitPlugin[] };
+  mapStacksOfBundle(path);
+  let loaded: { flowModule: Record<string, unknown>; plugins: FlowKitPlugin[] };
+  try {
+    loaded = require(path) as typeof loaded;
+  } catch (error) {
+    throw error instanceof FlowKitError ? error : moduleLoadError(error);
+  }
   return { flowClass: findFlowClass(loaded.flowModule, flowName), plugins: loaded.plugins };
+}
+
+/** What the flow module's top level threw, located in the flow's source rather than in the bundle. */
+function moduleLoadError(error: unknown): FlowDefinitionError {
+  if (!(error instanceof Error)) return new FlowDefinitionError(`The flow module threw ${String(error)} while loading.`, { hint: 'fix the code outside the steps' });
+  const location = sourceLocationOf(error);
+  const where = location ? `${location.file}:${location.line}:${location.column}: ` : '';
+  return new FlowDefinitionError(`${where}the flow module threw ${errorType(error)}: ${error.message}`, {
+    location,
+    hint: 'fix the code that runs when the flow file is loaded, outside the steps (--debug shows the stack trace)',
+    cause: error,
+  });
 }

@@ -1,10 +1,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { artifactToJson, type BackendOptions } from '@flowkit/core/internal';
-import { FlowKitError, PathspecError, loadConfig, validateId } from '@flowkit/core/plugin';
+import { artifactToJson, printable, type BackendOptions } from '@flowkit/core/internal';
+import { FlowKitError, PathspecError, formatTable, loadConfig, validateId } from '@flowkit/core/plugin';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
 import { dirname } from 'node:path';
 import { cachedGraph, codeCacheDir, resolveFlowFile } from '../flow';
+import { checkOutputFile } from '../usage';
 
 export interface ReadOptions extends BackendOptions {
   namespace?: string;
@@ -37,7 +38,7 @@ async function tasksOf(flowName: string, spec: string): Promise<Task[]> {
 }
 
 function preview(value: unknown): string {
-  const text = inspect(value, { depth: 2, maxArrayLength: 10, maxStringLength: 200, breakLength: Infinity, compact: true });
+  const text = printable(inspect(value, { depth: 2, maxArrayLength: 10, maxStringLength: 200, breakLength: Infinity, compact: true }));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -53,6 +54,7 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
   const { name, dir } = await flowNameOf(flow);
   openClient(dir, options);
   const include = options.include?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (options.file !== undefined) checkOutputFile('file', options.file);
   const tasks = await tasksOf(name, spec);
   const file = options.file === undefined ? undefined : openSync(options.file, 'w');
   let written = 0;
@@ -60,19 +62,20 @@ export async function dumpCommand(flow: string, spec: string, options: ReadOptio
   try {
     if (file !== undefined) writeSync(file, '{');
     for (const task of tasks) {
+      if (process.stdout.destroyed && file === undefined) break;
       if (!(await task.finished)) {
-        process.stdout.write(`Task ${task.pathspec}: did not finish\n\n`);
+        process.stdout.write(`Task ${printable(task.pathspec)}: did not finish\n\n`);
         continue;
       }
       const all = await task.artifacts();
       all.forEach((a) => seen.add(a.id));
       const artifacts = all.filter((a) => !include || include.includes(a.id));
-      process.stdout.write(`Task ${task.pathspec} (attempt ${await task.currentAttempt})\n`);
-      const width = Math.max(8, ...artifacts.map((a) => a.id.length));
+      process.stdout.write(`Task ${printable(task.pathspec)} (attempt ${await task.currentAttempt})\n`);
+      const width = Math.max(8, ...artifacts.map((a) => printable(a.id).length));
       const values: Record<string, unknown> = {};
       for (const artifact of artifacts) {
         values[artifact.id] = await artifact.data;
-        process.stdout.write(`  ${artifact.id.padEnd(width)}  ${artifact.type.padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(values[artifact.id])}\n`);
+        process.stdout.write(`  ${printable(artifact.id).padEnd(width)}  ${printable(artifact.type).padEnd(12)}  ${size(artifact.size).padStart(9)}  ${preview(values[artifact.id])}\n`);
       }
       process.stdout.write('\n');
       if (file !== undefined) writeSync(file, `${written++ === 0 ? '' : ','}\n${JSON.stringify(task.pathspec)}: ${artifactToJson(values, 2)}`);
@@ -99,7 +102,9 @@ export async function logsCommand(flow: string, spec: string, options: ReadOptio
   const tasks = await tasksOf(name, spec);
   let lineOpen = false;
   for (const task of tasks) {
-    if (tasks.length > 1) process.stdout.write(`${lineOpen ? '\n' : ''}--- ${task.pathspec}\n`);
+    if (process.stdout.destroyed) break;
+    // The header is FlowKit's line, escaped; the log is the task's own output, printed as it was written.
+    if (tasks.length > 1) process.stdout.write(`${lineOpen ? '\n' : ''}--- ${printable(task.pathspec)}\n`);
     const log = await task.log(options.stderr ? 'stderr' : 'stdout', options.attempt);
     process.stdout.write(log);
     lineOpen = log !== '' && !log.endsWith('\n');
@@ -117,8 +122,8 @@ export async function tagCommand(action: string, flow: string, options: ReadOpti
   else if (action === 'remove') tags = await run.removeTags(...options.tags);
   else if (action === 'replace') tags = await run.replaceTags(options.remove ?? [], options.add ?? options.tags);
   else tags = await run.tags;
-  process.stdout.write(`${run.pathspec} tags: ${tags.map((t) => JSON.stringify(t)).join(', ') || '(none)'}\n`);
-  if (action === 'list') process.stdout.write(`${run.pathspec} system tags: ${(await run.systemTags).join(', ')}\n`);
+  process.stdout.write(`${printable(run.pathspec)} tags: ${tags.map((t) => `"${printable(t)}"`).join(', ') || '(none)'}\n`);
+  if (action === 'list') process.stdout.write(`${printable(run.pathspec)} system tags: ${printable((await run.systemTags).join(', '))}\n`);
   return 0;
 }
 
@@ -128,11 +133,6 @@ async function runState(run: Run): Promise<string> {
     for (const task of await step.tasks()) if ((await task.exception) !== undefined) return 'failed';
   }
   return 'running or stopped';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
 /** `flowkit status` / `flowkit list flows`: each flow with its latest run and its state. */
@@ -150,7 +150,7 @@ export async function statusCommand(options: ReadOptions & { flow?: string }): P
     const record = await run.record();
     rows.push([flow.id, run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run)]);
   }
-  process.stdout.write(`${rows.length > 1 ? table(rows) : 'No flows have run here yet.'}\n`);
+  process.stdout.write(`${rows.length > 1 ? formatTable(rows) : 'No flows have run here yet.'}\n`);
   return 0;
 }
 
@@ -164,6 +164,6 @@ export async function listRunsCommand(flow: string, options: ReadOptions): Promi
     rows.push([run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run), record.tags.join(', ')]);
   }
   if (rows.length === 1) throw new FlowKitError(`${name} has no runs here.`, { hint: 'run it first, or pass --namespace "" to see every user' });
-  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write(`${formatTable(rows)}\n`);
   return 0;
 }

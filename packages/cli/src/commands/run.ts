@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { openBackends, parameterValues } from '@flowkit/core/internal';
 import { ParameterError, resolveUser, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
 import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
-import { backendOptions, positiveInteger } from '../usage';
+import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
@@ -63,6 +63,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
   const maxWorkers = positiveInteger('max-workers', args['max-workers']);
   const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
   const tags = validateTags(args.tag ?? []);
+  if (args['run-id-file'] !== undefined) checkOutputFile('run-id-file', args['run-id-file']);
   const withSpecs = (args.with ?? []).map(parseWithSpec);
   const user = resolveUser(config);
   const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args, { flowName: flow.graph.flowName, userName: user });
