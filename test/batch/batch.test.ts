@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchTestServer } from '@flowkit/test-servers';
@@ -15,6 +15,8 @@ const QUEUE = 'flowkit-queue';
 const REFUSED_IMAGE = 'private.example/not-yours:1';
 const PLUGIN = { decorator: 'batch', module: '@flowkit/compute-batch', remoteVariable: 'AWS_BATCH_JOB_ID', flowName: 'BatchFlow' };
 const SENTINEL = `host-secret-${randomBytes(8).toString('hex')}`;
+const AUTH_KEY = `auth-key-${randomBytes(8).toString('hex')}`;
+const AUTH_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:flowkit-auth-key';
 
 describe('@batch', () => {
   let s3: S3TestServer;
@@ -32,6 +34,7 @@ describe('@batch', () => {
       minimumTimeoutSeconds: 1,
       jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       refusedImages: [REFUSED_IMAGE],
+      secrets: { [AUTH_KEY_ARN]: AUTH_KEY },
     });
     env = {
       ...projectEnv,
@@ -182,6 +185,27 @@ describe('@batch', () => {
     }
     expect(await running.exited).toBe(0);
     expect(attemptRecord(runId, 'work', 0).error).toContain('Killed with flowkit batch kill by tester');
+  }, 120000);
+
+  test('a secret setting reaches jobs by reference only, host-bound settings not at all; no reference: refused before any job', async () => {
+    const home = join(dir, 'flowkit-home');
+    const sent = batch.received().length;
+    const before = batch.jobs().length;
+    const secret = { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY, FLOWKIT_HOME: home };
+    const passed = await run('secret_flow.ts', [], { ...secret, FLOWKIT_BATCH_SECRETS: `FLOWKIT_SERVICE_AUTH_KEY=${AUTH_KEY_ARN}` });
+    expect([passed.code, passed.stderr]).toEqual([0, '']);
+    expect(passed.stdout).toContain(`key ${createHash('sha256').update(AUTH_KEY).digest('hex')} cache unset home unset`);
+    // Neither the key nor a host path is in a job definition or submit request.
+    const received = batch.received().slice(sent).join('\n');
+    expect(received).toContain(AUTH_KEY_ARN);
+    for (const value of [AUTH_KEY, home, env.FLOWKIT_S3_CACHE_DIR as string, env.FLOWKIT_DATASTORE_SYSROOT_LOCAL as string]) expect(received).not.toContain(value);
+    expect(batch.jobs().length).toBe(before + 1);
+
+    const refused = await flowkit(['run', 'secret_flow.ts'], { cwd: dir, env: { ...env, ...secret } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('FLOWKIT_SERVICE_AUTH_KEY is a secret: remote tasks get it only by reference, and none is configured.');
+    expect(refused.stderr).toContain('set FLOWKIT_BATCH_SECRETS=FLOWKIT_SERVICE_AUTH_KEY=<its ARN>');
+    expect(batch.jobs().length).toBe(before + 1);
   }, 120000);
 
   test('a task\'s code package carries the decorator\'s checks, not the AWS SDK clients', async () => {

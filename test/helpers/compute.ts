@@ -51,6 +51,27 @@ export default class ${plugin.flowName} extends FlowSpec {
 `;
 }
 
+/**
+ * A remote step that says what it got of a secret setting (the sha256 of FLOWKIT_SERVICE_AUTH_KEY, never its
+ * value) and of host-bound ones (the S3 cache directory, FLOWKIT_HOME).
+ */
+export function secretFlow(plugin: ComputePlugin): string {
+  return `
+import { createHash } from 'node:crypto';
+import { FlowSpec, step } from '@flowkit/core';
+import { ${plugin.decorator} } from '${plugin.module}';
+
+export default class SecretFlow extends FlowSpec {
+  @${plugin.decorator}() @step start() {
+    const key = process.env.FLOWKIT_SERVICE_AUTH_KEY;
+    console.log('key', key === undefined ? 'unset' : createHash('sha256').update(key).digest('hex'), 'cache', process.env.FLOWKIT_S3_CACHE_DIR ?? 'unset', 'home', process.env.FLOWKIT_HOME ?? 'unset');
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;
+}
+
 /** Faults on a remote step, by `--mode`: a retry, a step that always fails (caught), a long nap, many lines. */
 export function faultFlow(plugin: ComputePlugin): string {
   return `
@@ -89,7 +110,7 @@ export default class FaultFlow extends FlowSpec {
 
 /** A project holding both flows (`square_flow.ts`, `fault_flow.ts`), run with `env()` as it is when called. */
 export function computeProject(plugin: ComputePlugin, env: () => Record<string, string>) {
-  const files = project({ 'square_flow.ts': squareFlow(plugin), 'fault_flow.ts': faultFlow(plugin) });
+  const files = project({ 'square_flow.ts': squareFlow(plugin), 'fault_flow.ts': faultFlow(plugin), 'secret_flow.ts': secretFlow(plugin) });
   const { dir, root } = files;
 
   async function dump(runId: string, step: string, flow = plugin.flowName): Promise<Record<string, Record<string, unknown>>> {

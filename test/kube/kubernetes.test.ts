@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { S3TestServer } from '../helpers/s3server';
 const UNPULLABLE = 'private.example/not-yours:1';
 const PLUGIN = { decorator: 'kubernetes', module: '@flowkit/compute-kube', remoteVariable: 'FLOWKIT_KUBERNETES_POD_NAME', flowName: 'KubeFlow' };
 const SENTINEL = `host-secret-${randomBytes(8).toString('hex')}`;
+const AUTH_KEY = `auth-key-${randomBytes(8).toString('hex')}`;
 
 describe('@kubernetes', () => {
   let s3: S3TestServer;
@@ -32,7 +33,10 @@ describe('@kubernetes', () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kube.kubeconfig());
     const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body });
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedSecret({ namespace: 'default', body });
+    // A secret setting, stored under its own name as a key.
+    await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'flowkit-auth' }, stringData: { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY } } });
     env = {
       ...projectEnv,
       ...s3.env('s3://flowkit/kube'),
@@ -189,6 +193,27 @@ describe('@kubernetes', () => {
     await fails([], { KUBECONFIG: '', HOME: mkdtempSync(join(tmpdir(), 'flowkit-home-')) }, 'No Kubernetes cluster is configured');
     await fails(['--with', 'kubernetes:namespace=nowhere'], {}, /could not be launched: Kubernetes refused Job \S+ \(namespace 'nowhere', image 'node:\d+'\): namespaces "nowhere" not found/);
     expect(kube.jobs().length).toBe(before);
+  }, 120000);
+
+  test('a secret setting reaches pods from a Secret only, host-bound settings not at all; no Secret named: refused before any Job', async () => {
+    const home = join(dir, 'flowkit-home');
+    const sent = kube.requests().length;
+    const secret = { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY, FLOWKIT_HOME: home };
+    const passed = await run('secret_flow.ts', [], { ...secret, FLOWKIT_KUBERNETES_SECRETS: 's3-credentials,flowkit-auth' });
+    expect([passed.code, passed.stderr]).toEqual([0, '']);
+    expect(passed.stdout).toContain(`key ${createHash('sha256').update(AUTH_KEY).digest('hex')} cache unset home unset`);
+    // Neither the key nor a host path is in a manifest or any other request.
+    const requests = kube.requests().slice(sent);
+    expect(requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs') && r.status === 201).length).toBe(1);
+    const received = JSON.stringify(requests);
+    for (const value of [AUTH_KEY, home, env.FLOWKIT_S3_CACHE_DIR as string, env.FLOWKIT_DATASTORE_SYSROOT_LOCAL as string]) expect(received).not.toContain(value);
+
+    const jobs = kube.requests().length;
+    const refused = await flowkit(['run', 'secret_flow.ts'], { cwd: dir, env: { ...env, ...secret, FLOWKIT_KUBERNETES_SECRETS: '' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('FLOWKIT_SERVICE_AUTH_KEY is a secret: remote tasks get it only by reference, and none is configured.');
+    expect(refused.stderr).toContain('name that Secret in FLOWKIT_KUBERNETES_SECRETS');
+    expect(kube.requests().slice(jobs).filter((r) => r.method === 'POST')).toEqual([]);
   }, 120000);
 
   test('kubernetes list shows the run\'s unfinished Jobs; kubernetes kill deletes them and the task fails saying so', async () => {

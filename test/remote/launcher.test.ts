@@ -87,6 +87,7 @@ describe('remote launcher seam', () => {
     const taskEnv = end.env as Record<string, string>;
     expect(taskEnv.HOST_SECRET_SENTINEL).toBeUndefined();
     expect(taskEnv.FLOWKIT_DATASTORE_SYSROOT_LOCAL).toBeUndefined();
+    expect(taskEnv.FLOWKIT_S3_CACHE_DIR).toBeUndefined();
     expect(taskEnv.FLOWKIT_DEFAULT_DATASTORE).toBe('s3');
 
     // The tasks saved their own logs; the local records were merged in from the datastore.

@@ -100,3 +100,18 @@ export default class NestedFlow extends FlowSpec {
   }
 }
 `;
+
+/** Two steps that record themselves with the metadata service, which takes only calls bearing its token. */
+export const SECRET_FLOW = `
+import { FlowSpec, step } from '@flowkit/core';
+
+export default class SecretFlow extends FlowSpec {
+  declare where: string;
+
+  @step start() {
+    this.where = process.env.AWS_BATCH_JOB_ID ? 'batch' : 'here';
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
@@ -5,7 +6,7 @@ import { flowkit, project } from '../helpers/flowkit';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { S3TestServer } from '../helpers/s3server';
 import { startService, type TestService } from '../helpers/service';
-import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW } from './flows';
+import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW } from './flows';
 
 import { expectValidAsl } from './asl';
 
@@ -15,6 +16,8 @@ import { expectValidAsl } from './asl';
  * a job to the Batch test server; jobs run the real task entry against s3rver and the metadata service.
  */
 const QUEUE = 'sfn-queue';
+const AUTH_KEY = `auth-key-${randomBytes(8).toString('hex')}`;
+const AUTH_KEY_ARN = 'arn:aws:ssm:us-east-1:123456789012:parameter/flowkit/auth-key';
 
 describe('step-functions', () => {
   let s3: S3TestServer;
@@ -22,17 +25,22 @@ describe('step-functions', () => {
   let sfn: StepFunctionsTestServer;
   let postgres: TestPostgres;
   let service: TestService;
+  /** Takes only calls bearing AUTH_KEY. */
+  let authService: TestService;
   let env: Record<string, string>;
-  const { dir, env: projectEnv } = project({ 'linear_flow.ts': LINEAR_FLOW, 'branch_flow.ts': BRANCH_FLOW, 'nested_flow.ts': NESTED_FOREACH_FLOW });
+  const { dir, env: projectEnv } = project({ 'linear_flow.ts': LINEAR_FLOW, 'branch_flow.ts': BRANCH_FLOW, 'nested_flow.ts': NESTED_FOREACH_FLOW, 'secret_flow.ts': SECRET_FLOW });
 
   beforeAll(async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     [s3, batch, postgres] = await Promise.all([
       S3TestServer.start(['flowkit']),
-      BatchTestServer.start({ queues: [QUEUE], stateDelayMs: 5, stopTimeoutMs: 500, minimumTimeoutSeconds: 1, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
+      BatchTestServer.start({ queues: [QUEUE], stateDelayMs: 5, stopTimeoutMs: 500, minimumTimeoutSeconds: 1, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, secrets: { [AUTH_KEY_ARN]: AUTH_KEY } }),
       startPostgres(),
     ]);
-    service = await startService({ databaseUrl: await postgres.createDatabase('sfn') });
+    [service, authService] = await Promise.all([
+      startService({ databaseUrl: await postgres.createDatabase('sfn') }),
+      startService({ databaseUrl: await postgres.createDatabase('sfn_auth'), authToken: AUTH_KEY }),
+    ]);
     sfn = await StepFunctionsTestServer.start({ batchEndpoint: batch.endpoint, s3: { endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, pollMs: 100, retryIntervalMs: 0 });
     env = {
       ...projectEnv,
@@ -51,6 +59,7 @@ describe('step-functions', () => {
     await sfn?.stop();
     await batch?.stop();
     await service?.stop();
+    await authService?.stop();
     await postgres?.stop();
     await s3?.close();
   });
@@ -154,6 +163,33 @@ describe('step-functions', () => {
     const stored = await artifacts('NestedFlow', run.runId);
     expect(stored.end?.[0]).toContain('[["1a","1b"],["2a","2b"]]');
     expect(stored).toEqual(await artifacts('NestedFlow', local));
+  }, 240000);
+
+  test.concurrent('a secret setting reaches jobs by reference only, host-bound settings not at all; no reference: refused at create', async () => {
+    const home = join(dir, 'flowkit-home');
+    const secret = { FLOWKIT_SERVICE_URL: authService.url, FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY, FLOWKIT_HOME: home };
+    const refused = await cli(['step-functions', 'create', 'secret_flow.ts'], secret);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('FLOWKIT_SERVICE_AUTH_KEY is a secret: remote tasks get it only by reference, and none is configured.');
+    expect(sfn.definition('SecretFlow')).toBeUndefined();
+
+    const withSecret = { ...secret, FLOWKIT_BATCH_SECRETS: `FLOWKIT_SERVICE_AUTH_KEY=${AUTH_KEY_ARN}` };
+    const created = await cli(['step-functions', 'create', 'secret_flow.ts'], withSecret);
+    expect([created.code, created.stderr]).toEqual([0, '']);
+    const definition = JSON.stringify(sfn.definition('SecretFlow'));
+    for (const value of [AUTH_KEY, home, env.FLOWKIT_S3_CACHE_DIR as string, env.FLOWKIT_DATASTORE_SYSROOT_LOCAL as string]) expect(definition).not.toContain(value);
+    const started = await cli(['step-functions', 'trigger', 'secret_flow.ts'], withSecret);
+    expect([started.code, started.stderr]).toEqual([0, '']);
+    const runId = (/Run (sfn-[0-9a-f-]+) /.exec(started.stdout) as RegExpExecArray)[1] as string;
+    const execution = sfn.executions().find((e) => `sfn-${e.name}` === runId);
+    await execution?.settled;
+    // Every task recorded itself with the service, which refuses calls without the key.
+    expect(execution?.status).toBe('SUCCEEDED');
+    const jobs = batch.jobs().filter((job) => job.tags['flowkit.run'] === runId);
+    expect(jobs.map((job) => job.processEnv?.FLOWKIT_SERVICE_AUTH_KEY)).toEqual(jobs.map(() => AUTH_KEY));
+    expect(batch.received().join('\n')).not.toContain(AUTH_KEY);
+    const dumped = await cli(['dump', 'SecretFlow', `${runId}/start`], withSecret);
+    expect(dumped.stdout).toContain('batch');
   }, 240000);
 
   test.concurrent('bad input: a local datastore or local records refused at create, an unknown parameter at trigger', async () => {

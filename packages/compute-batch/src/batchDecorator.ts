@@ -17,7 +17,7 @@ import { BatchJob, type JobClients } from './batchJob';
 import { batchClient, logsClient } from './clients';
 import { BOOTSTRAP_VARIABLE, JobDefinitions, jobDefinitionFor } from './jobDefinitions';
 import { JobWatcher } from './jobWatcher';
-import { BatchSettings } from './settings';
+import { BatchSettings, batchSecrets, type BatchSecret } from './settings';
 import { batchChecks } from './taskPlugin';
 
 /** `@batch` and `--with batch`: the step's attempts run as AWS Batch jobs. */
@@ -56,8 +56,10 @@ class BatchSession {
   private readonly definitions: JobDefinitions;
   private readonly jobs = new Set<BatchJob>();
   private readonly user: string;
+  private readonly secrets: BatchSecret[];
 
   constructor(config: Config, private readonly run: LauncherRun) {
+    this.secrets = batchSecrets(config);
     const intervalMs = 1000 * Number(config.get(BatchSettings.pollSeconds) ?? 2);
     if (!(intervalMs > 0)) throw new PluginError(`${BatchSettings.pollSeconds} must be a positive number of seconds.`, { hint: `e.g. ${BatchSettings.pollSeconds}=2` });
     const batch = batchClient(config);
@@ -74,7 +76,7 @@ class BatchSession {
 
   async submit(task: TaskLaunch, attributes: BatchAttributes): Promise<LaunchedTask> {
     const command = await task.remote();
-    const definition = jobDefinitionFor(attributes, jobResources(attributes, task.resources), command.bootstrap.source);
+    const definition = jobDefinitionFor(attributes, jobResources(attributes, task.resources), command.bootstrap.source, this.secrets);
     let jobId: string;
     try {
       const jobDefinition = await this.definitions.arn(definition);

@@ -5,7 +5,8 @@ import { batchCli } from './cli';
 import { plugin as taskPlugin } from './taskPlugin';
 
 export { batch } from './taskPlugin';
-export { BatchSettings } from './settings';
+export { BatchSettings, batchSecrets } from './settings';
+export type { BatchSecret } from './settings';
 export type { BatchAttributes } from './attributes';
 
 /** `@batch`, `--with batch` and `flowkit batch list|kill`; tasks load only the decorator's checks (taskPlugin). */

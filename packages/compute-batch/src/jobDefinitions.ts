@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand, type BatchClient, type ContainerProperties, type RegisterJobDefinitionCommandInput } from '@aws-sdk/client-batch';
 import { TMPFS_PATH, type BatchAttributes } from './attributes';
+import type { BatchSecret } from './settings';
 
 /** Where the job definition keeps the bootstrap's source: the submitted command stays small (ECS allows 8 KiB). */
 export const BOOTSTRAP_VARIABLE = 'FLOWKIT_BOOTSTRAP';
@@ -8,8 +9,14 @@ export const BOOTSTRAP_VARIABLE = 'FLOWKIT_BOOTSTRAP';
 /**
  * The job definition of a step's jobs: image, roles, resources, volumes and the bootstrap. It is named by the
  * hash of its contents, so every run (and every user) with the same settings shares one registered definition.
+ * Secrets are references only (`batchSecrets`): Batch resolves them when the container starts.
  */
-export function jobDefinitionFor(attributes: BatchAttributes, resources: { cpu: number; memory: number; gpu: number }, bootstrapSource: string): RegisterJobDefinitionCommandInput {
+export function jobDefinitionFor(
+  attributes: BatchAttributes,
+  resources: { cpu: number; memory: number; gpu: number },
+  bootstrapSource: string,
+  secrets: BatchSecret[],
+): RegisterJobDefinitionCommandInput {
   const efs = attributes.efsVolumes.map((spec, i) => ({ name: `efs_${i}`, fileSystemId: spec.slice(0, spec.indexOf(':')), path: spec.slice(spec.indexOf(':') + 1) }));
   const host = attributes.hostVolumes.map((path, i) => ({ name: `host_${i}`, path }));
   const containerProperties: ContainerProperties = {
@@ -27,6 +34,7 @@ export function jobDefinitionFor(attributes: BatchAttributes, resources: { cpu: 
       { name: BOOTSTRAP_VARIABLE, value: bootstrapSource },
       ...(attributes.tmpfs ? [{ name: 'TMPDIR', value: TMPFS_PATH }] : []),
     ],
+    secrets: secrets.length > 0 ? secrets : undefined,
     linuxParameters: {
       sharedMemorySize: attributes.sharedMemory,
       maxSwap: attributes.maxSwap,

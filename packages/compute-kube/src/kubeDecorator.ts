@@ -1,6 +1,7 @@
-import { PluginError, loadConfig, registry, type ComputeDecorator, type LaunchPlan, type LaunchedTask, type LauncherRun, type TaskLaunch } from '@flowkit/core/plugin';
+import { PluginError, loadConfig, registry, requireSecretReferences, type ComputeDecorator, type LaunchPlan, type LaunchedTask, type LauncherRun, type TaskLaunch } from '@flowkit/core/plugin';
 import type { KubernetesAttributes } from './attributes';
 import { KubeSession } from './kubeSession';
+import { KubernetesSettings } from './settings';
 import { kubernetesChecks } from './taskPlugin';
 
 /** `@kubernetes` and `--with kubernetes`: the step's attempts run as Kubernetes Jobs. */
@@ -28,7 +29,10 @@ export class KubernetesDecorator implements ComputeDecorator {
         hint: 'run with --datastore s3 (and FLOWKIT_DATASTORE_SYSROOT_S3=s3://bucket/prefix)',
       });
     }
-    this.session = await KubeSession.open(loadConfig(), run);
+    const config = loadConfig();
+    // Pods get a secret setting only from a Secret they load (envFrom), under the setting's name.
+    requireSecretReferences(config, () => config.get(KubernetesSettings.secrets) !== undefined, (name) => `store it in a Kubernetes Secret under the key ${name} and name that Secret in ${KubernetesSettings.secrets}`);
+    this.session = await KubeSession.open(config, run);
   }
 
   launch(task: TaskLaunch, attributes: Record<string, unknown>): Promise<LaunchedTask> {

@@ -6,7 +6,10 @@ export const KubernetesSettings = {
   image: 'FLOWKIT_KUBERNETES_CONTAINER_IMAGE',
   /** The service account pods run as: what lets a task reach the datastore (e.g. through workload identity). */
   serviceAccount: 'FLOWKIT_KUBERNETES_SERVICE_ACCOUNT',
-  /** Secrets (comma-separated names) whose keys become every pod's environment variables (envFrom). */
+  /**
+   * Secrets (comma-separated names) whose keys become every pod's environment variables (envFrom): the only way
+   * a secret setting (e.g. FLOWKIT_SERVICE_AUTH_KEY, stored under that key) reaches a pod.
+   */
   secrets: 'FLOWKIT_KUBERNETES_SECRETS',
   /** Node labels every pod must match, `key=value,key=value`. */
   nodeSelector: 'FLOWKIT_KUBERNETES_NODE_SELECTOR',

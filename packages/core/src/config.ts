@@ -3,17 +3,34 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './errors';
 
+const secretSettings = new Set<string>();
+const hostSettings = new Set<string>();
+
+/** Declares a credential setting: a task on another machine gets it only by reference (a Kubernetes or Batch secret). */
+export function secretSetting<N extends string>(name: N): N {
+  secretSettings.add(name);
+  return name;
+}
+
+/** Declares a setting that means something on this machine only (a local path): never sent to another machine. */
+export function hostSetting<N extends string>(name: N): N {
+  hostSettings.add(name);
+  return name;
+}
+
 /**
- * Settings are named once, as FLOWKIT_* names: core's here, each plugin's in its own package. A value comes from the environment, else from the
+ * Settings are named once, as FLOWKIT_* names: core's here, each plugin's in its own package, secret and
+ * host-bound ones declared as such where they are named. A value comes from the environment, else from the
  * profile JSON `$FLOWKIT_HOME/config[_<profile>].json` (written by `flowkit configure`), else a default.
  */
 export const Settings = {
-  home: 'FLOWKIT_HOME',
-  profile: 'FLOWKIT_PROFILE',
+  home: hostSetting('FLOWKIT_HOME'),
+  /** Host-bound: a remote task gets the profile's values, not its name. */
+  profile: hostSetting('FLOWKIT_PROFILE'),
   user: 'FLOWKIT_USER',
   defaultDatastore: 'FLOWKIT_DEFAULT_DATASTORE',
   defaultMetadata: 'FLOWKIT_DEFAULT_METADATA',
-  datastoreSysrootLocal: 'FLOWKIT_DATASTORE_SYSROOT_LOCAL',
+  datastoreSysrootLocal: hostSetting('FLOWKIT_DATASTORE_SYSROOT_LOCAL'),
   /** Root of the default datastore, whatever its kind; task processes get it from their run. */
   datastoreRoot: 'FLOWKIT_DATASTORE_ROOT',
   plugins: 'FLOWKIT_PLUGINS',
@@ -40,6 +57,20 @@ export class Config {
   toEnv(): Record<string, string> {
     return Object.fromEntries(Object.entries(this.values).filter(([name]) => name.startsWith('FLOWKIT_')));
   }
+}
+
+/** A task's environment as it may be written into a remote task's spec: without secret and host-bound settings. */
+export function remoteEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secretSettings.has(name) && !hostSettings.has(name)));
+}
+
+/**
+ * Refuses, before anything is submitted, a secret setting set here that no remote task could get: one that
+ * `referenced` says the backend has no reference for. `how` says how to pass it.
+ */
+export function requireSecretReferences(config: Config, referenced: (name: string) => boolean, how: (name: string) => string): void {
+  const missing = [...secretSettings].find((name) => config.get(name) !== undefined && !referenced(name));
+  if (missing !== undefined) throw new ConfigError(`${missing} is a secret: remote tasks get it only by reference, and none is configured.`, { hint: how(missing) });
 }
 
 export function configHome(env: NodeJS.ProcessEnv = process.env): string {

@@ -54,7 +54,7 @@ export interface RemoteTaskCommand {
    * (ECS: 8 KiB of overrides) may ship the source once instead, e.g. in a job definition's environment.
    */
   bootstrap: { source: string; args: string[] };
-  /** The task's environment: the run's settings and the step's own variables, never the host's. */
+  /** The task's environment: the run's settings and the step's own variables, never the host's, nor secret or host-bound settings. */
   env: Record<string, string>;
   codePackage: PublishedCodePackage;
 }

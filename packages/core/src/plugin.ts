@@ -37,7 +37,7 @@ export { FlowDataStore, MAX_ATTEMPTS, isBlobKey } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { PathspecKind } from './pathspec';
-export { Config, Settings, loadConfig, resolveUser } from './config';
+export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretReferences, resolveUser, secretSetting } from './config';
 export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
 export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';

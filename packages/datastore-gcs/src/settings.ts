@@ -1,4 +1,4 @@
-import type { Config } from '@flowkit/core/plugin';
+import { hostSetting, type Config } from '@flowkit/core/plugin';
 import { cacheSettings, endpointSetting, numberSetting, type CacheOptions } from '@flowkit/datastore-objects';
 import type { Storage } from '@google-cloud/storage';
 import { gcsSdk } from './sdk';
@@ -19,7 +19,7 @@ export const GcsSettings = {
   /** The client's retryDelayMultiplier: retry n waits multiplier^n s (at most 8 s) plus up to 1 s of jitter (default 2). */
   retryMultiplier: 'FLOWKIT_GCS_RETRY_MULTIPLIER',
   /** Where downloaded blobs are cached (default: `flowkit-gcs-cache` in the temp directory). */
-  cacheDir: 'FLOWKIT_GCS_CACHE_DIR',
+  cacheDir: hostSetting('FLOWKIT_GCS_CACHE_DIR'),
   /** Most bytes the cache keeps (default 2 GiB; 0 turns it off). */
   cacheBytes: 'FLOWKIT_GCS_CACHE_BYTES',
 } as const;

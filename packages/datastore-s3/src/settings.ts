@@ -1,4 +1,4 @@
-import type { Config } from '@flowkit/core/plugin';
+import { hostSetting, type Config } from '@flowkit/core/plugin';
 import { cacheSettings, endpointSetting, numberSetting, type CacheOptions } from '@flowkit/datastore-objects';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackoffRetryStrategy } from './retry';
@@ -22,7 +22,7 @@ export const S3Settings = {
   /** Transfers in flight at once per process (default 16). */
   concurrency: 'FLOWKIT_S3_CONCURRENCY',
   /** Where downloaded blobs are cached (default: `flowkit-s3-cache` in the temp directory). */
-  cacheDir: 'FLOWKIT_S3_CACHE_DIR',
+  cacheDir: hostSetting('FLOWKIT_S3_CACHE_DIR'),
   /** Most bytes the cache keeps (default 2 GiB; 0 turns it off). */
   cacheBytes: 'FLOWKIT_S3_CACHE_BYTES',
 } as const;

@@ -3,6 +3,7 @@ import { sha256 } from '@flowkit/core/internal';
 import {
   DataStoreError,
   Settings,
+  remoteEnv,
   type Config,
   type DataStore,
   type FlowDataStore,
@@ -29,7 +30,8 @@ export interface TaskLaunchOptions {
 
 /**
  * The run's settings as every task gets them wherever it runs (the run's datastore and metadata provider on top
- * of the FLOWKIT_* configuration), without the host's other variables: what a scheduler or deployer hands a task.
+ * of the FLOWKIT_* configuration), without the host's other variables: what a scheduler or deployer hands a task
+ * (through `remoteEnv` when the task runs elsewhere).
  */
 export function runSettings(config: Config, run: { datastoreName: string; storage: Pick<DataStore, 'root'>; metadataName: string }): Record<string, string> {
   return {
@@ -71,9 +73,8 @@ export class TaskLaunches {
         wentRemote = true;
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
-        const { [Settings.datastoreSysrootLocal]: _hostPath, ...remoteEnv } = env;
         const argv = bootstrapArgv(published, taskArgs);
-        return { argv, env: remoteEnv, codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
+        return { argv, env: remoteEnv(env), codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
       },
     };
   }

@@ -1,6 +1,6 @@
-import { JobDefinitions, batchClient, jobDefinitionFor, jobResources, type BatchAttributes } from '@flowkit/compute-batch';
+import { JobDefinitions, batchClient, batchSecrets, jobDefinitionFor, jobResources, type BatchAttributes, type BatchSecret } from '@flowkit/compute-batch';
 import { backendNames, openBackends } from '@flowkit/core/internal';
-import { FlowDataStore, PluginError, Settings, registry, resolveUser, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { FlowDataStore, PluginError, registry, remoteEnv, resolveUser, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { bootstrapArgv, publishCodePackage, runSettings, type PublishedPackage } from '@flowkit/runtime';
 import { formatLiteral, type StateMachineDefinition } from './asl';
 import { compile } from './compiler';
@@ -32,14 +32,15 @@ const TASK = 'sfntaskplaceholder';
 export async function compileFlow(flow: PreparedFlow, config: Config, options: DeployOptions): Promise<StateMachineDefinition> {
   const names = backendNames(options.backends, config);
   refuseUnattended(flow.graph, names);
+  const secrets = batchSecrets(config);
   const { storage } = openBackends(options.backends, config, flow.flowDir);
   const { bucket, prefix } = s3Location(storage.root);
   const store = new FlowDataStore(storage, flow.graph.flowName, registry.serializers());
   const published = options.onlyJson ? UNPUBLISHED : await publishCodePackage(flow.codePackage, store, storage, names.datastoreName);
   const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(published, []) as [string, string, string, ...string[]];
-  const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource)]));
+  const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource, secrets)]));
   if (!options.onlyJson) await registerJobDefinitions(config, [...jobs.values()].map((job) => job.definition));
-  const { [Settings.datastoreSysrootLocal]: _hostPath, ...settings } = runSettings(config, { ...names, storage });
+  const settings = remoteEnv(runSettings(config, { ...names, storage }));
   const deployment: Deployment = {
     flowName: flow.graph.flowName,
     user: resolveUser(config),
@@ -70,11 +71,11 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
 }
 
 /** A step's job queue and job definition, from its `@batch` attributes (every step is given one). */
-function jobOf(flow: PreparedFlow, step: string, bootstrapSource: string) {
+function jobOf(flow: PreparedFlow, step: string, bootstrapSource: string, secrets: BatchSecret[]) {
   const plan = flow.launchPlan(step);
   if (plan.compute?.decorator.name !== 'batch') throw new PluginError(`Step '${step}' has no AWS Batch job.`, { hint: 'deploy with the @flowkit/compute-batch plugin installed' });
   const attributes = plan.compute.attributes as unknown as BatchAttributes;
-  return { queue: attributes.queue, definition: jobDefinitionFor(attributes, jobResources(attributes, plan.resources), bootstrapSource) };
+  return { queue: attributes.queue, definition: jobDefinitionFor(attributes, jobResources(attributes, plan.resources), bootstrapSource, secrets) };
 }
 
 async function registerJobDefinitions(config: Config, definitions: Array<ReturnType<typeof jobDefinitionFor>>): Promise<void> {

@@ -9,6 +9,12 @@ export interface KeyValuePair {
   value: string;
 }
 
+/** A variable whose value Batch fetches from Secrets Manager or SSM Parameter Store when the container starts. */
+export interface SecretRef {
+  name: string;
+  valueFrom: string;
+}
+
 export type ResourceType = 'VCPU' | 'MEMORY' | 'GPU';
 
 export interface ResourceRequirement {
@@ -35,6 +41,8 @@ export interface ContainerSpec {
   image: string;
   command: string[];
   environment: KeyValuePair[];
+  /** The job definition's `secrets` (overrides cannot name any). */
+  secrets: SecretRef[];
   resourceRequirements: ResourceRequirement[];
   vcpus?: number;
   memory?: number;
@@ -67,6 +75,8 @@ export interface JobHost {
   roleCredentialsEnv(taskId: string, jobRoleArn: string | undefined): Record<string, string>;
   /** Images whose pull fails (CannotPullContainerError). */
   readonly refusedImages: Set<string>;
+  /** Secret values by the ARN a job definition's `secrets` name them with. */
+  readonly secretValues: ReadonlyMap<string, string>;
 }
 
 /** Every Batch error is a ClientException, with the member path in the message. */
@@ -87,6 +97,10 @@ export function readEnvironment(fields: Fields, member: string): KeyValuePair[] 
     }
     return { name, value: item.string('value') ?? '' };
   });
+}
+
+export function readSecrets(fields: Fields, member: string): SecretRef[] | undefined {
+  return fields.objects(member)?.map((item) => ({ name: item.requiredString('name'), valueFrom: item.requiredString('valueFrom') }));
 }
 
 /**

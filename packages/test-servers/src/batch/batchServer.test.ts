@@ -19,12 +19,13 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { BatchTestServer } from './batchServer';
 
 const QUEUE = 'test-queue';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password';
 let server: BatchTestServer;
 let batch: BatchClient;
 let logs: CloudWatchLogsClient;
 
 beforeAll(async () => {
-  server = await BatchTestServer.start({ queues: [QUEUE, 'other-queue'], stateDelayMs: 20 });
+  server = await BatchTestServer.start({ queues: [QUEUE, 'other-queue'], stateDelayMs: 20, secrets: { [SECRET_ARN]: 'swordfish' } });
   const config = { endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
   batch = new BatchClient(config);
   logs = new CloudWatchLogsClient(config);
@@ -132,6 +133,26 @@ test('a non-zero exit fails the job with the exit code, and the job definition c
   const succeeded = await waitDone(plain.jobId as string);
   expect(succeeded.container?.command).toEqual(['node', '-e', 'console.log("from the job definition")']);
   expect(succeeded.status).toBe('SUCCEEDED');
+});
+
+test('a job definition\'s secrets become the container\'s variables; an unknown ARN fails the job to start', async () => {
+  const register = (valueFrom: string) =>
+    batch.send(
+      new RegisterJobDefinitionCommand({
+        jobDefinitionName: 'with-secret',
+        type: 'container',
+        containerProperties: { image: 'node:20', command: ['node', '-e', 'console.log(process.env.DB_PASSWORD)'], secrets: [{ name: 'DB_PASSWORD', valueFrom }] },
+      }),
+    );
+  const known = await register(SECRET_ARN);
+  const resolved = await submit([], { jobDefinition: known.jobDefinitionArn });
+  expect((await waitDone(resolved)).status).toBe('SUCCEEDED');
+  expect(server.jobs().find((j) => j.jobId === resolved)?.processEnv?.DB_PASSWORD).toBe('swordfish');
+
+  const unknown = await register(`${SECRET_ARN}-gone`);
+  const failed = await waitDone(await submit([], { jobDefinition: unknown.jobDefinitionArn }));
+  expect(failed).toMatchObject({ status: 'FAILED', statusReason: 'Task failed to start' });
+  expect(failed.container?.reason).toContain('ResourceInitializationError: unable to pull secrets');
 });
 
 test('an unknown queue or job definition is a ClientException with the reason', async () => {

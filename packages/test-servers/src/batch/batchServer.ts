@@ -29,6 +29,11 @@ export interface BatchTestServerOptions {
   jobRoleCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Images that cannot be pulled: their jobs fail to start with CannotPullContainerError. */
   refusedImages?: string[];
+  /**
+   * Secret values by ARN, as Secrets Manager or SSM Parameter Store would hold them: a job definition's
+   * `secrets` entry becomes the variable with that value; an ARN not here fails the job to start.
+   */
+  secrets?: Record<string, string>;
 }
 
 /** What a test can see of a submitted job, beyond what DescribeJobs shows. */
@@ -60,6 +65,7 @@ export interface SubmittedJob {
 export class BatchTestServer {
   readonly endpoint: string;
   private readonly seen: string[] = [];
+  private readonly bodies: string[] = [];
   private throttled = 0;
   private submitFailure: AwsError | undefined;
   private paused = false;
@@ -91,6 +97,7 @@ export class BatchTestServer {
       workRoot,
       roleCredentialsEnv: (taskId, jobRoleArn) => self?.roleCredentialsEnv(taskId, jobRoleArn) ?? {},
       refusedImages: new Set(options.refusedImages ?? []),
+      secretValues: new Map(Object.entries(options.secrets ?? {})),
     };
     const batch = new BatchService(options.queues ?? ['flowkit-test-queue'], options.minimumTimeoutSeconds ?? 60, host);
     // A request that breaks off mid-body has no one left to answer.
@@ -133,6 +140,11 @@ export class BatchTestServer {
       tags: { ...job.spec.tags },
       attempts: job.attempts.length,
     }));
+  }
+
+  /** Every request body in arrival order (job definitions, submit requests, ...), exactly as it arrived. */
+  received(): string[] {
+    return [...this.bodies];
   }
 
   /** Operation names in arrival order, throttled and failed requests included. */
@@ -198,6 +210,7 @@ export class BatchTestServer {
         ? String(target).replace(LOGS_TARGET_PREFIX, '')
         : BATCH_OPERATIONS.get(/^\/v1\/([a-z]+)$/.exec(path)?.[1] ?? '');
     this.seen.push(operation ?? `${req.method ?? ''} ${path}`);
+    this.bodies.push(body);
     try {
       if (operation === undefined || (protocol === 'awsJson1_1' && !LOGS_OPERATIONS.has(operation))) {
         const request = `${req.method ?? ''} ${path} ${target ?? ''}`;

@@ -16,7 +16,7 @@ export function batchVariables(jobId: string, attempt: number, queueName: string
 
 /**
  * What the container's process gets, and nothing else: the image's defaults (PATH, HOME, TMPDIR),
- * the job's own environment over them, then the variables Batch and ECS set. Nothing from the host
+ * the job's own environment over them, then its resolved secrets and the variables Batch and ECS set. Nothing from the host
  * leaks in, so a job that only works because the test process happened to export something fails
  * here as it would on AWS.
  */

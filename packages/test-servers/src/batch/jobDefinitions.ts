@@ -2,6 +2,7 @@ import {
   readEnvironment,
   readLegacyResources,
   readResources,
+  readSecrets,
   readRetryAttempts,
   readTimeoutSeconds,
 } from './batchModel';
@@ -52,6 +53,7 @@ export class JobDefinitionRegistry {
     container.requiredString('image');
     container.strings('command');
     readEnvironment(container, 'environment');
+    readSecrets(container, 'secrets');
     readResources(container, 'resourceRequirements');
     readLegacyResources(container);
     const attempts = readRetryAttempts(input);

@@ -237,11 +237,18 @@ export class BatchJob {
       this.finishAttempt(attempt, {});
       return;
     }
+    const missing = this.spec.container.secrets.find((secret) => !this.host.secretValues.has(secret.valueFrom));
+    if (missing !== undefined) {
+      attempt.cause = { statusReason: 'Task failed to start', retry: true, containerReason: `ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve secret from asm: ResourceNotFoundException: ${missing.valueFrom} was not found (${missing.name})` };
+      this.finishAttempt(attempt, {});
+      return;
+    }
     const root = mkdtempSync(join(this.host.workRoot, `${this.jobId}-${attempt.number}-`));
     for (const dir of ['work', 'home', 'tmp']) mkdirSync(join(root, dir));
     const env = processEnvironment(
       this.spec.container,
       { home: join(root, 'home'), tmp: join(root, 'tmp') },
+      Object.fromEntries(this.spec.container.secrets.map((secret) => [secret.name, this.host.secretValues.get(secret.valueFrom) as string])),
       this.batchVariables(attempt.number),
       this.host.roleCredentialsEnv(taskId, this.spec.container.jobRoleArn),
     );
