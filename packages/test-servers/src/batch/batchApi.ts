@@ -203,7 +203,8 @@ export class BatchService {
       const [filter, ...others] = filters;
       if (filter === undefined || others.length > 0) throw clientException('Only one filter can be used at a time.');
       const matches = jobFilter(filter);
-      jobs = jobs.filter(matches).sort((a, b) => b.createdAt - a.createdAt);
+      // Newest first; jobs created in the same millisecond, last submitted first.
+      jobs = jobs.filter(matches).reverse().sort((a, b) => b.createdAt - a.createdAt);
       maxResults = 100;
     } else {
       const status = fields.string('jobStatus') ?? 'RUNNING';

@@ -187,7 +187,9 @@ test('job definition revisions, describe and deregister', async () => {
 });
 
 test('ListJobs by status (RUNNING by default), by filter, with pagination', async () => {
-  const sleepers = await Promise.all([1, 2, 3].map(() => submit(['node', '-e', 'setTimeout(() => {}, 60000)'], { jobName: 'sleeper' })));
+  // One after another: ListJobs by filter answers newest first.
+  const sleepers: string[] = [];
+  for (let i = 0; i < 3; i++) sleepers.push(await submit(['node', '-e', 'setTimeout(() => {}, 60000)'], { jobName: 'sleeper' }));
   await Promise.all(sleepers.map(async (id) => {
     while ((await describe1(id)).status !== 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 5));
   }));
