@@ -1,7 +1,7 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
-import { getObject, submitJobSync, terminateJobs } from './resources';
+import { getObject, submitJobSync } from './resources';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
 const promises = Promise as unknown as { withResolvers?: () => unknown };
@@ -54,7 +54,7 @@ export class Execution {
   error?: string;
   cause?: string;
   readonly settled: Promise<void>;
-  private readonly jobs = new Set<string>();
+  private readonly stopped = new AbortController();
   private readonly calls = new Map<string, number>();
   private abort?: () => void;
 
@@ -69,12 +69,12 @@ export class Execution {
     this.settled = this.run(definition);
   }
 
-  /** StopExecution: the interpreter is aborted and the running Batch jobs terminated. */
-  async stop(error?: string, cause?: string): Promise<void> {
+  /** StopExecution: the interpreter is aborted and its Batch jobs terminated. */
+  stop(error?: string, cause?: string): void {
     if (this.status !== 'RUNNING') return;
     this.finish('ABORTED', { error, cause });
     this.abort?.();
-    await terminateJobs(this.options.batch, this.jobs, 'Step Functions execution stopped');
+    this.stopped.abort();
   }
 
   private async run(definitionText: string): Promise<void> {
@@ -104,7 +104,7 @@ export class Execution {
     const count = this.calls.get(key) ?? 0;
     this.calls.set(key, count + 1);
     const parameters = withRetryCount(input, count);
-    if (resource === 'arn:aws:states:::batch:submitJob.sync') return submitJobSync(this.options.batch, parameters, this.options.pollMs, this.jobs);
+    if (resource === 'arn:aws:states:::batch:submitJob.sync') return submitJobSync(this.options.batch, parameters, this.options.pollMs, this.stopped.signal);
     if (resource === 'arn:aws:states:::aws-sdk:s3:getObject' && this.options.s3) return getObject(this.options.s3, parameters);
     return Promise.reject(new Error(`The Step Functions test server does not serve the resource ${resource} (state ${name}).`));
   }

@@ -21,13 +21,16 @@ function sdkShape(value: Value, key = ''): Value {
 /**
  * `arn:aws:states:::batch:submitJob.sync`: submits the job and waits until Batch says it SUCCEEDED (the
  * state's output is the job, as on AWS) or FAILED (the state fails with States.TaskFailed and the reason).
+ * When the execution stops, the job is terminated, even one whose SubmitJob was still in flight.
  */
-export async function submitJobSync(batch: BatchClient, parameters: Value, pollMs: number, jobs: Set<string>): Promise<Value> {
+export async function submitJobSync(batch: BatchClient, parameters: Value, pollMs: number, stopped: AbortSignal): Promise<Value> {
   const { jobId } = await batch.send(new SubmitJobCommand(sdkShape(parameters) as SubmitJobCommandInput));
   const id = jobId as string;
-  jobs.add(id);
+  const terminate = () => void batch.send(new TerminateJobCommand({ jobId: id, reason: 'Step Functions execution stopped' })).catch(() => undefined);
+  if (stopped.aborted) terminate();
+  else stopped.addEventListener('abort', terminate, { once: true });
   try {
-    for (;;) {
+    while (!stopped.aborted) {
       const job = (await batch.send(new DescribeJobsCommand({ jobs: [id] }))).jobs?.[0];
       if (job?.status === 'SUCCEEDED') return { JobId: id, JobName: job.jobName, Status: job.status };
       if (job?.status === 'FAILED' || job === undefined) {
@@ -35,13 +38,10 @@ export async function submitJobSync(batch: BatchClient, parameters: Value, pollM
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+    throw new TaskFailed('States.Aborted', 'The execution was stopped.');
   } finally {
-    jobs.delete(id);
+    stopped.removeEventListener('abort', terminate);
   }
-}
-
-export async function terminateJobs(batch: BatchClient, jobs: Set<string>, reason: string): Promise<void> {
-  await Promise.all([...jobs].map((jobId) => batch.send(new TerminateJobCommand({ jobId, reason })).catch(() => undefined)));
 }
 
 /** `arn:aws:states:::aws-sdk:s3:getObject`: the object's body as text, as the SDK integration returns it. */

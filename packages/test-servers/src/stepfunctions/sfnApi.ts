@@ -82,7 +82,7 @@ export class SfnApi {
       }
       case 'StopExecution': {
         const e = this.execution(input);
-        void e.stop(input.error as string | undefined, input.cause as string | undefined);
+        e.stop(input.error as string | undefined, input.cause as string | undefined);
         return { stopDate: seconds(e.stopDate ?? new Date()) };
       }
       default:

@@ -83,7 +83,7 @@ export class StepFunctionsTestServer {
 
   /** Stops every running execution (terminating its jobs) and closes the port. */
   async stop(): Promise<void> {
-    await Promise.all(this.executions().map((execution) => execution.stop('States.Aborted', 'test server stopped')));
+    for (const execution of this.executions()) execution.stop('States.Aborted', 'test server stopped');
     await Promise.all(this.executions().map((execution) => execution.settled));
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
