@@ -74,7 +74,35 @@ export default class SocketFlow extends FlowSpec {
     });
     const result = await flowkit(['run', 'socket.ts'], { cwd: dir, env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("Artifact 'connection' (Socket) cannot be stored");
+    const stepLines = result.stderr.split('\n').filter((line) => line.includes('[1/start/1'));
+    expect(stepLines.map((line) => line.replace(/^.*\] /, ''))).toEqual([
+      "Artifact 'connection' (Socket) cannot be stored: it holds a function or a native handle, which cannot be copied.",
+      '  hint: store plain data (objects, arrays, Map, Set, Date, typed arrays, Buffer), or register a Serializer for this type',
+    ]);
+  });
+
+  test('a class instance is stored as plain data, and the step storing it says so; plain data and built-ins do not', async () => {
+    const { dir, env } = project({
+      'point.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+class Point { constructor(public x: number) {} norm() { return Math.abs(this.x); } }
+export default class PointFlow extends FlowSpec {
+  declare point: any;
+  declare plain: any;
+  @step start() {
+    this.point = new Point(-3);
+    this.plain = { at: new Date(0), seen: new Map([[1, new Set([2])]]), bytes: Buffer.from('x'), error: new RangeError('r') };
+    this.next(this.end);
+  }
+  @step end() { console.log('norm is', typeof this.point.norm, 'x is', this.point.x); }
+}`,
+    });
+    const result = await flowkit(['run', 'point.ts'], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    const notes = result.stderr.split('\n').filter((line) => line.includes('FlowKit: artifact'));
+    expect(notes).toEqual([expect.stringContaining("[1/start/1 (pid")]);
+    expect(notes[0]).toContain("FlowKit: artifact 'point' is a Point instance, stored as plain data: later steps and the client read it without Point's methods");
+    expect(result.stdout).toContain('norm is undefined x is -3');
   });
 
   test('mergeArtifacts outside a join names the step', async () => {

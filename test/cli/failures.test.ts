@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowkit, project, runNode } from '../helpers/flowkit';
 
@@ -34,11 +34,24 @@ describe('foreach refusals name the step and the artifact', () => {
     expect(allowed.code).toBe(0);
   });
 
-  test('bad numeric run options are refused by name', async () => {
+  test('bad numeric options of every command are refused naming what was given and what is expected', async () => {
     const { dir, env } = project({ 'fan.ts': foreachFlow('[1]') });
-    const result = await flowkit(['run', 'fan.ts', '--max-workers', '0'], { cwd: dir, env });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('--max-workers takes a positive whole number, got 0.');
+    expect((await flowkit(['run', 'fan.ts'], { cwd: dir, env })).code).toBe(0);
+    for (const [args, message] of [
+      [['run', 'fan.ts', '--max-workers', '0'], "--max-workers takes a whole number from 1, got '0'."],
+      [['run', 'fan.ts', '--max-workers', 'abc'], "--max-workers takes a whole number from 1, got 'abc'."],
+      [['resume', 'fan.ts', '--max-num-splits', '1.5'], "--max-num-splits takes a whole number from 1, got '1.5'."],
+      [['logs', 'fan.ts', '1/start/1', '--attempt', 'x'], "--attempt takes an attempt number from 0, got 'x'."],
+      [['metadata-service', 'start', '--database-url', 'postgres://h/db', '--port', 'abc'], "--port takes a port number from 0 to 65535, got 'abc'."],
+      [['metadata-service', 'start', '--database-url', 'postgres://h/db', '--heartbeat-timeout', '-1'], "--heartbeat-timeout takes a positive number of seconds, got '-1'."],
+      [['step-functions', 'create', 'fan.ts', '--only-json', '--max-workers', 'abc'], "--max-workers takes a whole number from 1, got 'abc'."],
+      [['step-functions', 'create', 'fan.ts', '--only-json', '--workflow-timeout', '0'], "--workflow-timeout takes a whole number from 1, got '0'."],
+    ] as const) {
+      const result = await flowkit([...args], { cwd: dir, env });
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n')[0]).toBe(message);
+      expect(result.stderr).toMatch(/hint: e\.g\. --[a-z-]+ \d+/);
+    }
   });
 });
 
@@ -83,6 +96,70 @@ export default class ExitFlow extends FlowSpec {
     expect(require('node:fs').readFileSync(join(root, 'ExitFlow/1/start/1/0.stdout.log'), 'utf8')).toBe('leaving\n');
   });
 
+  test('process.exit(0) in a step, or a step awaiting a promise that never settles, fails its attempt with that cause', async () => {
+    const { dir, root, env } = project({
+      'quit.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class QuitFlow extends FlowSpec {
+  @step start() { process.exit(0); this.next(this.end); }
+  @step end() {}
+}`,
+      'stuck.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class StuckFlow extends FlowSpec {
+  @step async start() { await new Promise(() => undefined); this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const attempt = (flow: string) => JSON.parse(readFileSync(join(root, `${flow}/1/start/1/_meta/attempt_0.json`), 'utf8'));
+    const quit = await flowkit(['run', 'quit.ts'], { cwd: dir, env });
+    expect(quit.code).toBe(1);
+    expect(quit.stderr).toContain('Task 1/start/1 exited with code 0 before its step finished (process.exit() in the step).');
+    expect(attempt('QuitFlow')).toMatchObject({ status: 'failed', error: 'Task exited with code 0 before its step finished (process.exit() in the step)' });
+    const stuck = await flowkit(['run', 'stuck.ts'], { cwd: dir, env });
+    expect(stuck.code).toBe(1);
+    expect(stuck.stderr).toContain("Step 'start' awaited a promise that never settles");
+    expect(attempt('StuckFlow')).toMatchObject({ status: 'failed', error: expect.stringContaining("Step 'start' awaited a promise that never settles") });
+    // Neither run has a task exception to derive a state from: list runs and status show the run's record.
+    for (const flow of ['quit.ts', 'stuck.ts']) {
+      expect((await flowkit(['list', 'runs', flow], { cwd: dir, env })).stdout).toMatch(/^1 .*failed/m);
+      expect((await flowkit(['status', flow], { cwd: dir, env })).stdout).toMatch(/Flow\s+1 .*failed/);
+    }
+  });
+
+  test('a task whose log cannot be stored is not successful: the run fails, and resume runs the task again', async () => {
+    const { dir, root, env } = project({
+      'log.ts': `
+import { mkdirSync } from 'node:fs';
+import { FlowSpec, current, step } from '@flowkit/core';
+export default class LogFlow extends FlowSpec {
+  declare n: number;
+  @step start() {
+    console.log('start says hello');
+    // In run 1, a directory where this attempt's stdout log goes: storing it fails, as on a full disk.
+    if (current.runId === '1') mkdirSync(process.env.FLOWKIT_DATASTORE_SYSROOT_LOCAL + '/LogFlow/1/start/1/0.stdout.log/inside', { recursive: true });
+    this.n = 1;
+    this.next(this.end);
+  }
+  @step end() { console.log('n is', this.n); }
+}`,
+    });
+    const failed = await flowkit(['run', 'log.ts'], { cwd: dir, env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('Task 1/start/1: Task finished, but its logs could not be stored:');
+    expect(failed.stdout).not.toContain('n is');
+    const attempt = JSON.parse(readFileSync(join(root, 'LogFlow/1/start/1/_meta/attempt_0.json'), 'utf8'));
+    expect(attempt).toMatchObject({ status: 'failed', error: expect.stringContaining('Task finished, but its logs could not be stored:') });
+    expect((await flowkit(['list', 'runs', 'log.ts'], { cwd: dir, env })).stdout).toMatch(/^1 .*failed/m);
+    // Space freed: the blocking directory goes, and no log of that attempt is left.
+    rmSync(join(root, 'LogFlow/1/start/1/0.stdout.log'), { recursive: true });
+    const resumed = await flowkit(['resume', 'log.ts'], { cwd: dir, env });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('start says hello');
+    expect(resumed.stdout).not.toContain('Cloned the finished task');
+    expect((await flowkit(['logs', 'log.ts', '2/start'], { cwd: dir, env })).stdout).toBe('start says hello\n');
+  });
+
   test('an unwritable datastore root fails cleanly with a clear error', async () => {
     const { dir, env } = project({ 'ok.ts': foreachFlow('[1]') });
     writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
@@ -90,6 +167,25 @@ export default class ExitFlow extends FlowSpec {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not writable');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('an unusable local root is one line naming it and the fix, in every command, before anything runs', async () => {
+    const { dir, env } = project({ 'ok.ts': foreachFlow('[1]') });
+    writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
+    const roots = [join(dir, 'blocker', 'root')];
+    // Permissions bind only users other than root (the CI runs as root): then a read-only directory is tried too.
+    if (process.getuid?.() !== 0) {
+      mkdirSync(join(dir, 'readonly'), { mode: 0o555 });
+      roots.push(join(dir, 'readonly', 'root'));
+    }
+    for (const root of roots) {
+      for (const args of [['run', 'ok.ts'], ['list', 'runs', 'ok.ts'], ['dump', 'ok.ts', '1']]) {
+        const result = await flowkit(args, { cwd: dir, env: { FLOWKIT_DATASTORE_SYSROOT_LOCAL: root } });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`^Local root ${root} is not writable \\((ENOTDIR|EACCES)\\)\\.\n  hint: make it writable, or set FLOWKIT_DATASTORE_SYSROOT_LOCAL to a writable directory\n$`));
+        expect(result.stdout).not.toContain('Workflow starting');
+      }
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 
 function flowAssigning(target: string): string {
@@ -40,5 +42,29 @@ describe('reserved names are refused at run time with the message lint gives', (
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Artifact 'foreachStack' clashes with a FlowSpec member or reserved name. [reserved-artifact]");
     expect(result.stderr).toContain('hint: rename it, e.g. this.foreachStackValue');
+  });
+});
+
+describe('flow names starting with "_" are FlowKit\'s own in the datastore (the code cache is _code)', () => {
+  test('a flow class named _code is refused before anything is stored, and no command reads _code as a flow', async () => {
+    const { dir, root, env } = project({
+      'code.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+export default class _code extends FlowSpec {
+  @step start() { this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const run = await flowkit(['run', 'code.ts'], { cwd: dir, env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`code.ts:3:22: Flow name '_code' starts with "_": such names are FlowKit's own in the datastore (_code holds the code cache). [reserved-flow-name]`);
+    expect(run.stderr).toContain("hint: rename the class, e.g. 'CodeFlow'");
+    expect(readdirSync(join(root, '_code')).filter((name) => /^\d+$/.test(name))).toEqual([]);
+    for (const args of [['list', 'runs', '_code'], ['dump', '_code', '1'], ['logs', '_code', '1']]) {
+      const read = await flowkit(args, { cwd: dir, env });
+      expect(read.code).toBe(1);
+      expect(read.stderr).toContain('Invalid flow id "_code".');
+      expect(read.stderr).toContain('starting with a letter');
+    }
   });
 });

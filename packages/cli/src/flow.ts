@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { backendNames, discoverPluginModules, parametersOf, usePlugins, writeFileAtomically, type BackendOptions } from '@flowkit/core/internal';
 import {
+  DataStoreError,
   FlowDefinitionError,
   FlowKitError,
+  Settings,
   registry,
   type Config,
   type FlowGraph,
@@ -40,9 +42,18 @@ export function graphPackage(): Promise<typeof import('@flowkit/graph')> {
   return import('@flowkit/graph');
 }
 
-/** Where a flow's graphs and code packages are cached: `_code/` under its local root. */
+/** Where a flow's graphs and code packages are cached: `_code/` under its local root, made here (refused clearly when it cannot be). */
 export function codeCacheDir(flowDir: string, config: Config): string {
-  return join(registry.embeddedDataStore().defaultRoot(config, flowDir), '_code');
+  const root = registry.embeddedDataStore().defaultRoot(config, flowDir);
+  const dir = join(root, '_code');
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new DataStoreError(`Local root ${root} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      hint: `make it writable, or set ${Settings.datastoreSysrootLocal} to a writable directory`,
+    });
+  }
+  return dir;
 }
 
 /**

@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { errorType, formatError } from '@flowkit/core/internal';
-import { FlowKitError, loadConfig, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { FlowKitError, integer, loadConfig, numberOption, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
@@ -62,7 +62,7 @@ function readArgs(args: Record<string, unknown>): ReadOptions & { include?: stri
     include: args.include as string | undefined,
     file: args.file as string | undefined,
     stderr: args.stderr as boolean | undefined,
-    attempt: args.attempt as number | undefined,
+    attempt: numberOption('attempt', args.attempt, integer(0, Number.MAX_SAFE_INTEGER), 'an attempt number from 0', 0),
   };
 }
 
@@ -128,7 +128,7 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
           .positional('flow', { type: 'string', demandOption: true, describe: 'Flow file or flow name' })
           .positional('pathspec', { type: 'string', demandOption: true })
           .option('stderr', { type: 'boolean', default: false, describe: 'Show stderr instead of stdout' })
-          .option('attempt', { type: 'number', describe: 'Show this attempt instead of the latest' })
+          .option('attempt', { requiresArg: true, describe: 'Show this attempt instead of the latest (0 is the first)' })
           .options(readOptions),
       async (args) => done(await logsCommand(args.flow as string, args.pathspec as string, readArgs(args))),
     )

@@ -1,15 +1,14 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FlowKitError } from '@flowkit/core';
+import { integer, numberOption } from '@flowkit/core/plugin';
 
 /** The command line itself is wrong: unknown option, bad value, missing argument. */
 export class UsageError extends FlowKitError {}
 
+/** A whole-number option from 1 (`--max-workers`). */
 export function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`--${name} takes a positive whole number, got ${JSON.stringify(value)}.`, { hint: `e.g. --${name} 8` });
-  }
-  return value;
+  return numberOption(name, value, integer(1, Number.MAX_SAFE_INTEGER), 'a whole number from 1', 8) as number;
 }
 
 /** Options every command that reads or writes run data takes. */

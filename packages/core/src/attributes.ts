@@ -1,4 +1,4 @@
-import { PluginError } from './errors';
+import { ConfigError, PluginError } from './errors';
 import { printable } from './terminal';
 
 /**
@@ -52,6 +52,19 @@ export function envVarsAttribute(decorator: string, attributes: Attributes): Rec
     }
   }
   return vars as Record<string, string>;
+}
+
+/**
+ * A numeric command-line option, checked; undefined when not given. Declare it without a yargs `type` (and with
+ * `requiresArg`), so `--max-workers abc` arrives here as `abc`, named as given, rather than as NaN.
+ */
+export function numberOption(name: string, value: unknown, check: (n: number) => boolean, expected: string, example: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || !check(parsed)) {
+    throw new ConfigError(`--${name} takes ${expected}, got '${printable(String(value))}'.`, { hint: `e.g. --${name} ${example}` });
+  }
+  return parsed;
 }
 
 export const integer = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;

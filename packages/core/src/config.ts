@@ -36,6 +36,8 @@ export const Settings = {
   plugins: 'FLOWKIT_PLUGINS',
   /** Seconds between a scheduler's heartbeats to a metadata provider that tracks liveness. */
   heartbeatSeconds: 'FLOWKIT_HEARTBEAT_SECONDS',
+  /** The largest file an IncludeFile reads, in MB (default 256): the whole file becomes one artifact, in memory. */
+  includeFileMaxMb: 'FLOWKIT_INCLUDE_FILE_MAX_MB',
 } as const;
 
 export class Config {

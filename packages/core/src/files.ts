@@ -14,7 +14,10 @@ export function writeFileAtomically(path: string, data: string | NodeJS.ArrayBuf
     writeFileSync(temp, data);
     renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
+    // Best effort: where the directory could not be made, removing the temp file fails too, and would hide why.
+    try {
+      rmSync(temp, { force: true });
+    } catch {}
     throw error;
   }
 }

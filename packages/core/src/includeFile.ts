@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from './config';
-import { ParameterError } from './errors';
+import { Settings, type Config } from './config';
+import { ConfigError, ParameterError } from './errors';
 import { Parameter, type IncludeEncoding, type ParameterDefinition } from './parameter';
 import { registry } from './plugins';
 
@@ -33,9 +33,17 @@ const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /**
  * Replaces the value of every IncludeFile parameter (a path or URL) with the file's content. Local
- * paths resolve from `cwd`; URLs go to the UrlReader plugin registered for their scheme.
+ * paths resolve from `cwd`; URLs go to the UrlReader plugin registered for their scheme. A file larger than
+ * FLOWKIT_INCLUDE_FILE_MAX_MB is refused; `signal` stops a local read (Ctrl-C while reading `/dev/zero`).
  */
-export async function readIncludedFiles(definitions: Map<string, ParameterDefinition>, values: Map<string, unknown>, config: Config, cwd: string): Promise<Map<string, unknown>> {
+export async function readIncludedFiles(
+  definitions: Map<string, ParameterDefinition>,
+  values: Map<string, unknown>,
+  config: Config,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<Map<string, unknown>> {
+  const limit = maxBytes(config);
   const result = new Map(values);
   for (const [field, definition] of definitions) {
     const source = values.get(field);
@@ -43,25 +51,50 @@ export async function readIncludedFiles(definitions: Map<string, ParameterDefini
     if (typeof source !== 'string' || source === '') {
       throw new ParameterError(`IncludeFile '${definition.name}' takes a path or URL, got ${JSON.stringify(source)}.`, { hint: `pass --${definition.name} path/to/file` });
     }
-    const bytes = await readSource(definition.name, source, config, cwd);
+    const bytes = await readSource(definition.name, source, config, cwd, { limit, signal });
     result.set(field, definition.include.encoding === 'binary' ? bytes : bytes.toString('utf8'));
   }
   return result;
 }
 
-async function readSource(name: string, source: string, config: Config, cwd: string): Promise<Buffer> {
+function maxBytes(config: Config): number {
+  const text = config.get(Settings.includeFileMaxMb);
+  const mb = text === undefined ? 256 : Number(text);
+  if (!(mb > 0)) throw new ConfigError(`${Settings.includeFileMaxMb} takes a positive number of MB, got '${text}'.`, { hint: `e.g. ${Settings.includeFileMaxMb}=256` });
+  return Math.floor(mb * 1024 * 1024);
+}
+
+function tooLarge(name: string, source: string, limit: number): ParameterError {
+  return new ParameterError(`IncludeFile '${name}': ${source} is larger than ${limit / 1024 / 1024} MB, the most an IncludeFile reads.`, {
+    hint: `raise ${Settings.includeFileMaxMb}, or read a file that large in a step instead of including it`,
+  });
+}
+
+async function readSource(name: string, source: string, config: Config, cwd: string, options: { limit: number; signal?: AbortSignal }): Promise<Buffer> {
   const scheme = URL_PATTERN.exec(source)?.[1]?.toLowerCase();
   if (scheme !== undefined) {
+    let bytes: Buffer;
     try {
-      return await registry.urlReader(scheme).read(source, config);
+      bytes = await registry.urlReader(scheme).read(source, config);
     } catch (error) {
       throw new ParameterError(`IncludeFile '${name}' cannot read ${source}: ${(error as Error).message}`, { hint: (error as { hint?: string }).hint ?? `check the URL, or pass --${name} with another file`, cause: error });
     }
+    if (bytes.length > options.limit) throw tooLarge(name, source, options.limit);
+    return bytes;
   }
   const path = resolve(cwd, source);
   try {
-    return await readFile(path);
+    // Streamed, not readFile: a device or a pipe (`/dev/zero`) has no size to check up front.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of createReadStream(path, { signal: options.signal }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > options.limit) throw tooLarge(name, path, options.limit);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
   } catch (error) {
+    if (error instanceof ParameterError || options.signal?.aborted) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${(error as Error).message})`;
     throw new ParameterError(`IncludeFile '${name}': ${path} ${why}.`, { hint: `pass --${name} with the path of a readable file (relative paths start from ${cwd})` });

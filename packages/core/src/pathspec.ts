@@ -5,7 +5,8 @@ import { hasControlCharacters, printable } from './terminal';
 export type PathspecKind = 'flow' | 'run' | 'step' | 'task';
 
 const PATTERNS: Record<PathspecKind, RegExp> = {
-  flow: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+  // Names starting with "_" are FlowKit's own at the datastore root (`_code/`).
+  flow: /^[A-Za-z][A-Za-z0-9_]{0,127}$/,
   run: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
   step: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
   task: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
@@ -18,7 +19,7 @@ const PATTERNS: Record<PathspecKind, RegExp> = {
 export function validateId(kind: PathspecKind, value: string): string {
   if (typeof value !== 'string' || !PATTERNS[kind].test(value)) {
     throw new PathspecError(`Invalid ${kind} id ${JSON.stringify(value)}.`, {
-      hint: `a ${kind} id is letters, digits${kind === 'run' || kind === 'task' ? ', "-"' : ''} and "_" (at most 128)`,
+      hint: `a ${kind} id is letters, digits${kind === 'run' || kind === 'task' ? ', "-"' : ''} and "_" (at most 128)${kind === 'flow' ? ', starting with a letter' : ''}`,
     });
   }
   return value;

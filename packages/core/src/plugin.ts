@@ -25,7 +25,7 @@ export type {
 export type { ComputeDecorator, LaunchedTask, Launcher, LauncherRun, LaunchPlan, PublishedCodePackage, RemoteTaskCommand, TaskExit, TaskLaunch, TaskResources } from './launch';
 export { makeStepDecorator, makeFlowDecorator } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
-export { envVarsAttribute, formatTable, integer, nodeImage, numberAttribute, positive, refuseUnknown, stringAttribute } from './attributes';
+export { envVarsAttribute, formatTable, integer, nodeImage, numberAttribute, numberOption, positive, refuseUnknown, stringAttribute } from './attributes';
 export type { CurrentTask } from './current';
 export type { ParameterDefinition } from './parameter';
 export type { FlowGraph, GraphStep, StepType } from './graph';

@@ -90,7 +90,10 @@ export class FlowDataStore {
     try {
       data = serializer.serialize(value);
     } catch (error) {
-      throw new ArtifactError(`Artifact '${name}' (${describeType(value)}) cannot be stored: ${(error as Error).message}`, {
+      // V8's message quotes the value's source (a whole function body): say what it means instead.
+      const message = (error as Error).message;
+      const reason = message.endsWith('could not be cloned.') ? 'it holds a function or a native handle, which cannot be copied' : message.split('\n')[0]?.replace(/\.$/, '');
+      throw new ArtifactError(`Artifact '${name}' (${describeType(value)}) cannot be stored: ${reason}.`, {
         hint: 'store plain data (objects, arrays, Map, Set, Date, typed arrays, Buffer), or register a Serializer for this type',
       });
     }

@@ -118,7 +118,8 @@ export class LocalDataStore implements DataStore {
 
   private failure(key: string, error: unknown): DataStoreError {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+    // ENOENT from mkdir: a part of the root that cannot be made (a read-only mount).
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || (code === 'ENOENT' && (error as NodeJS.ErrnoException).syscall === 'mkdir')) {
       return new DataStoreError(`Datastore root ${this.root} is not writable (${code} on ${key}).`, {
         hint: 'choose another with --datastore-root or FLOWKIT_DATASTORE_SYSROOT_LOCAL',
         cause: error,

@@ -26,8 +26,15 @@ export function lint(flow: FlowSource, graph: FlowGraph): LintIssue[] {
     const { file, line, column } = locateNode(node);
     issues.push({ rule, message, hint, file, line, column });
   };
-  for (const rule of [stepNames, startAndEnd, transitions, joins, reachability, splitBalance, decoratorPlacement, reservedArtifacts]) rule(flow, graph, report);
+  for (const rule of [flowName, stepNames, startAndEnd, transitions, joins, reachability, splitBalance, decoratorPlacement, reservedArtifacts]) rule(flow, graph, report);
   return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** A flow's name is its directory at the datastore root, beside FlowKit's own (`_code/`, the code cache). */
+function flowName(flow: FlowSource, _graph: FlowGraph, report: Report): void {
+  if (flow.className.startsWith('_')) {
+    report('reserved-flow-name', flow.nameNode, `Flow name '${flow.className}' starts with "_": such names are FlowKit's own in the datastore (_code holds the code cache).`, `rename the class, e.g. '${flow.className.replace(/^_+/, '').replace(/^./, (c) => c.toUpperCase()) || 'My'}Flow'`);
+  }
 }
 
 function stepNames(flow: FlowSource, _graph: FlowGraph, report: Report): void {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
+import { ConfigError, integer, loadConfig, numberOption, positive, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
 import { ServiceSettings } from './settings';
 
 function startOptions(args: Record<string, unknown>) {
@@ -7,10 +7,8 @@ function startOptions(args: Record<string, unknown>) {
   if (!databaseUrl) {
     throw new ConfigError('The metadata service needs a PostgreSQL database.', { hint: `pass --database-url postgres://user:password@host:5432/db, or set ${ServiceSettings.databaseUrl}` });
   }
-  const port = args.port as number;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port takes a port number from 0 to 65535, got ${JSON.stringify(port)}.`, { hint: 'e.g. --port 8080' });
-  const heartbeatTimeoutSeconds = args['heartbeat-timeout'] as number;
-  if (!(heartbeatTimeoutSeconds > 0)) throw new ConfigError(`--heartbeat-timeout takes a positive number of seconds, got ${JSON.stringify(heartbeatTimeoutSeconds)}.`, { hint: 'e.g. --heartbeat-timeout 60' });
+  const port = numberOption('port', args.port, integer(0, 65535), 'a port number from 0 to 65535', 8080) as number;
+  const heartbeatTimeoutSeconds = numberOption('heartbeat-timeout', args['heartbeat-timeout'], positive, 'a positive number of seconds', 60) as number;
   return {
     databaseUrl,
     port,
@@ -61,10 +59,10 @@ export const metadataServiceCli: CliExtension = {
             (options) =>
               options
                 .option('database-url', { type: 'string', describe: `PostgreSQL URL (default: ${ServiceSettings.databaseUrl})` })
-                .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0: any free port)' })
+                .option('port', { requiresArg: true, default: 8080, describe: 'Port to listen on (0: any free port)' })
                 .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on; beyond loopback a token is required' })
                 .option('auth-token', { type: 'string', describe: `Bearer token clients must send (default: ${ServiceSettings.authKey})` })
-                .option('heartbeat-timeout', { type: 'number', default: 60, describe: 'Seconds without heartbeat before a run or task is marked failed' }),
+                .option('heartbeat-timeout', { requiresArg: true, default: 60, describe: 'Seconds without heartbeat before a run or task is marked failed' }),
             start,
           )
           .demandCommand(1, 'Name a subcommand: flowkit metadata-service start'),

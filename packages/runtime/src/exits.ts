@@ -15,6 +15,7 @@ function processCause(exit: TaskExit): string {
   if (exit.signal === 'SIGSEGV') return 'crashed with a segmentation fault (SIGSEGV)';
   if (exit.signal === 'SIGKILL') return 'was killed by SIGKILL (out of memory, or killed by hand)';
   if (exit.signal) return `was killed by ${exit.signal}`;
+  if (exit.code === 0) return 'exited with code 0 before its step finished (process.exit() in the step)';
   return exit.code === null ? 'ended without running' : `exited with code ${exit.code}`;
 }
 

@@ -90,7 +90,8 @@ async function loadOrigin(store: FlowDataStore, metadata: MetadataProvider, flow
     await mapLimit(tasks, READ_CONCURRENCY, async (task) => {
       const ref: TaskRef = { flowName, runId, stepName, taskId: task.taskId };
       const latest = await store.readLatest(ref);
-      if (!latest) {
+      // Finished, but its logs were lost (disk full): cloned, it would come back without its output.
+      if (!latest || !(await hasLogs(store, ref, latest.attempt))) {
         step.unfinished = true;
         return;
       }
@@ -101,6 +102,11 @@ async function loadOrigin(store: FlowDataStore, metadata: MetadataProvider, flow
     origin.set(stepName, step);
   }
   return origin;
+}
+
+async function hasLogs(store: FlowDataStore, ref: TaskRef, attempt: number): Promise<boolean> {
+  const [stdout, stderr] = await Promise.all([store.hasLog(ref, attempt, 'stdout'), store.hasLog(ref, attempt, 'stderr')]);
+  return stdout && stderr;
 }
 
 /** The current graph's steps whose origin tasks may be cloned: same shape, same parents, every parent cloned. */

@@ -49,6 +49,8 @@ export interface RunRequest {
   version: string;
   /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
   resume?: { originRunId?: string; step?: string };
+  /** Stops the run before it is recorded (Ctrl-C while an IncludeFile is read). */
+  signal?: AbortSignal;
   /** Called with the run id as soon as it exists (for `--run-id-file`, signal handling). */
   onRunStarted?(runId: string, scheduler: Scheduler): void;
 }
@@ -74,7 +76,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
 
   const originRunId = request.resume && (await originRun(metadata, graph.flowName, request.resume.originRunId, request.user));
   // Files are read before the run is recorded: a missing one leaves nothing behind.
-  const parameters = originRunId === undefined ? await readIncludedFiles(parametersOf(new request.flowClass()), request.parameters, request.config, request.cwd) : request.parameters;
+  const parameters = originRunId === undefined ? await readIncludedFiles(parametersOf(new request.flowClass()), request.parameters, request.config, request.cwd, request.signal) : request.parameters;
   const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
   const run = await metadata.newRun(graph.flowName, {
     user: request.user,

@@ -227,26 +227,23 @@ export class Scheduler {
     if (timer) clearTimeout(timer);
     const remote = entry.launch.wentRemote;
     if (remote) await this.mergeRecords(ref, attempt);
+    const done = exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt;
     // A timeout is the cause whatever the task recorded as it was stopped (a remote task records the signal).
     const crash =
       entry.launchFailure !== undefined
         ? `could not be launched: ${entry.launchFailure}`
         : timedOut
           ? `timed out after ${plan.timeoutSeconds} s`
-          : exit.code === 0
+          : done
             ? undefined
             : await this.crashCause(ref, attempt, exit);
     // The task could not say why it died, so its log says it for it (`flowkit logs` shows it).
     if (crash) appendFileSync(`${base}.stderr`, `FlowKit: the task ${crash}.\n`);
     // A task launched elsewhere saved its own logs, unless it died before it could: then what streamed here is kept.
-    if (!remote || crash || !(await this.context.store.hasLog(ref, attempt, 'stderr'))) {
-      await Promise.all([
-        this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`),
-        this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`),
-      ]);
-    }
+    const unsaved = !remote || crash || !(await this.context.store.hasLog(ref, attempt, 'stderr')) ? await this.saveLogs(ref, attempt, base) : undefined;
     if (crash) await this.recordCrash(ref, attempt, crash, remote);
-    if (exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt) {
+    else if (unsaved) await this.recordUnsavedLogs(ref, attempt, unsaved);
+    if (done && !unsaved) {
       this.context.console.taskInfo(label, 'Task finished successfully.');
       this.emit({ type: 'task-finished', ref, attempt, status: 'succeeded' });
       await this.advance(entry.task, ref, attempt);
@@ -265,13 +262,30 @@ export class Scheduler {
     this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
   }
 
-  /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code). */
+  /** Why an attempt's process died, when the task process could not record it itself (killed, exit() in user code, even exit(0)). */
   private async crashCause(ref: TaskRef, attempt: number, exit: TaskExit): Promise<string | undefined> {
     const record = (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt);
     if (record?.status !== 'failed') return exitCause(exit);
     // A remote task that recorded its own death (`was killed by SIGTERM`) could not know who killed it; its backend does.
     if (exit.reason && record.died !== undefined && !record.died.includes(exit.reason)) return `${record.died}: ${exit.reason}`;
     return undefined;
+  }
+
+  /** Stores the attempt's logs; why they could not be stored, if so. */
+  private async saveLogs(ref: TaskRef, attempt: number, base: string): Promise<string | undefined> {
+    try {
+      await Promise.all([this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`), this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`)]);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** An attempt whose logs were lost is not successful, whatever its task recorded: resume runs it again. */
+  private async recordUnsavedLogs(ref: TaskRef, attempt: number, why: string): Promise<void> {
+    const error = `Task finished, but its logs could not be stored: ${why}`;
+    await this.context.metadata.finishAttempt(ref, attempt, { status: 'failed', error });
+    this.context.console.error(`Task ${ref.runId}/${ref.stepName}/${ref.taskId}: ${error}`);
   }
 
   private async recordCrash(ref: TaskRef, attempt: number, cause: string, remote: boolean): Promise<void> {

@@ -120,10 +120,12 @@ async function finishTask(graph: FlowGraph, argv: string[]): Promise<void> {
   const args = orchestrated ? decodeOrchestratedArgs(taskArgs) : decodeTaskArgs(taskArgs);
   const { store, ref, scratch, metadata } = await openTask(graph, args, orchestrated);
   const exit = parseExit(exitText);
-  if (exit.code !== 0 && (await metadata.listAttempts(ref)).find((a) => a.attempt === args.attempt)?.status !== 'failed') {
+  const recorded = (await metadata.listAttempts(ref)).find((a) => a.attempt === args.attempt)?.status;
+  // Exit 0 with the attempt still running: process.exit(0) in the step.
+  if (recorded !== 'failed' && (exit.code !== 0 || recorded !== 'succeeded')) {
     const cause = exitCause(exit);
     appendFileSync(stderrFile, `FlowKit: the task ${cause}.\n`);
-    if (!(await metadata.listAttempts(ref)).some((a) => a.attempt === args.attempt)) await metadata.startAttempt(ref, args.attempt);
+    if (recorded === undefined) await metadata.startAttempt(ref, args.attempt);
     await metadata.finishAttempt(ref, args.attempt, diedOutcome(cause));
   }
   await Promise.all([store.saveLog(ref, args.attempt, 'stdout', stdoutFile), store.saveLog(ref, args.attempt, 'stderr', stderrFile)]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateStateMachineCommand, DeleteStateMachineCommand, ListExecutionsCommand, StartExecutionCommand, UpdateStateMachineCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
-import { PluginError, formatTable, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { PluginError, formatTable, integer, numberOption, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { deployedStateMachine, findStateMachine, stateMachineName, withSfn } from './client';
 import { compileFlow } from './deploy';
 import { givenParameters } from './parameters';
@@ -13,10 +13,7 @@ const prepare = (context: CliContext, args: Record<string, unknown>) =>
   context.prepareFlow(args.flow as string, { with: ['batch'], datastore: args.datastore as string | undefined, metadata: args.metadata as string | undefined });
 
 function positive(args: Record<string, unknown>, name: string): number | undefined {
-  const value = args[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new PluginError(`--${name} takes a whole number above 0, not '${String(value)}'.`, { hint: `e.g. --${name} 16` });
-  return value;
+  return numberOption(name, args[name], integer(1, Number.MAX_SAFE_INTEGER), 'a whole number from 1', 16);
 }
 
 /** A Map's items come from States.ArrayRange, which makes at most 1,000. */
@@ -114,9 +111,9 @@ export function stepFunctionsCli(): CliExtension {
             (c) =>
               flowArgument(c)
                 .option('only-json', { type: 'boolean', describe: 'Print the state machine definition; deploy nothing' })
-                .option('max-workers', { type: 'number', describe: 'Tasks of one foreach running at once (the Map state\'s MaxConcurrency)' })
-                .option('max-num-splits', { type: 'number', describe: 'Most tasks one foreach may start (default 100)' })
-                .option('workflow-timeout', { type: 'number', describe: 'Seconds a run may take' })
+                .option('max-workers', { requiresArg: true, describe: 'Tasks of one foreach running at once (the Map state\'s MaxConcurrency)' })
+                .option('max-num-splits', { requiresArg: true, describe: 'Most tasks one foreach may start (default 100)' })
+                .option('workflow-timeout', { requiresArg: true, describe: 'Seconds a run may take' })
                 .option('tag', { type: 'string', array: true, describe: 'Tag every run (repeatable)' })
                 .option('datastore', { type: 'string', describe: 'Where runs store artifacts (s3)' })
                 .option('metadata', { type: 'string', describe: 'Where runs are recorded (service)' })

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { artifactToJson, printable, type BackendOptions } from '@flowkit/core/internal';
-import { FlowKitError, PathspecError, formatTable, loadConfig, validateId } from '@flowkit/core/plugin';
+import { FlowKitError, PathspecError, formatTable, loadConfig, validateId, type RunRecord } from '@flowkit/core/plugin';
 import { Flow, Metaflow, Run, Task, configureClient, namespace } from '@flowkit/client';
 import { dirname } from 'node:path';
 import { cachedGraph, codeCacheDir, resolveFlowFile } from '../flow';
@@ -127,12 +127,13 @@ export async function tagCommand(action: string, flow: string, options: ReadOpti
   return 0;
 }
 
-async function runState(run: Run): Promise<string> {
-  if (await run.successful) return 'succeeded';
-  for (const step of await run.steps()) {
-    for (const task of await step.tasks()) if ((await task.exception) !== undefined) return 'failed';
-  }
-  return 'running or stopped';
+/**
+ * A run's state as its record says (its scheduler's word, or a service that gave up on its heartbeat); a run
+ * recorded without an end is running, or its scheduler was stopped before it could record one (killed).
+ */
+async function runState(run: Run, record: RunRecord): Promise<string> {
+  if (record.status === 'succeeded' || record.status === 'failed') return record.status;
+  return (await run.successful) ? 'succeeded' : 'running or stopped';
 }
 
 /** `flowkit status` / `flowkit list flows`: each flow with its latest run and its state. */
@@ -148,7 +149,7 @@ export async function statusCommand(options: ReadOptions & { flow?: string }): P
       continue;
     }
     const record = await run.record();
-    rows.push([flow.id, run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run)]);
+    rows.push([flow.id, run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run, record)]);
   }
   process.stdout.write(`${rows.length > 1 ? formatTable(rows) : 'No flows have run here yet.'}\n`);
   return 0;
@@ -161,7 +162,7 @@ export async function listRunsCommand(flow: string, options: ReadOptions): Promi
   const rows = [['RUN', 'USER', 'STARTED', 'STATE', 'TAGS']];
   for (const run of await new Flow(name).runs()) {
     const record = await run.record();
-    rows.push([run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run), record.tags.join(', ')]);
+    rows.push([run.id, record.user, new Date(record.createdAt).toISOString(), await runState(run, record), record.tags.join(', ')]);
   }
   if (rows.length === 1) throw new FlowKitError(`${name} has no runs here.`, { hint: 'run it first, or pass --namespace "" to see every user' });
   process.stdout.write(`${formatTable(rows)}\n`);

@@ -30,8 +30,8 @@ export interface RunArgs {
 export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParameters: boolean): Argv<RunArgs> {
   const withOptions = cli
     .option('tag', { type: 'string', array: true, describe: 'Tag the run (repeatable)' })
-    .option('max-workers', { type: 'number', default: 16, describe: 'Tasks running at once' })
-    .option('max-num-splits', { type: 'number', default: 100, describe: 'Most tasks one foreach may start' })
+    .option('max-workers', { requiresArg: true, default: 16, describe: 'Tasks running at once' })
+    .option('max-num-splits', { requiresArg: true, default: 100, describe: 'Most tasks one foreach may start' })
     .option('with', { type: 'string', array: true, describe: 'Add a decorator to every step: --with retry, --with timeout:seconds=60' })
     .option('quiet', { type: 'boolean', default: false, describe: "Hide FlowKit's own messages" })
     .option('color', { type: 'boolean', default: process.stdout.isTTY === true, describe: 'Colour the output (--no-color to turn off)' })
@@ -74,17 +74,21 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
 
   let scheduler: Scheduler | undefined;
   let interrupted = false;
+  // Before the run is recorded there are no tasks to stop, only reads (IncludeFile) to abort.
+  const beforeRun = new AbortController();
   const onInterrupt = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
     console.error('Interrupted: stopping the tasks (Ctrl-C again to quit at once)...');
-    scheduler?.stop('interrupted');
+    if (scheduler) scheduler.stop('interrupted');
+    else beforeRun.abort();
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   try {
     const result = await runFlow({
       ...backends,
+      signal: beforeRun.signal,
       graph: flow.graph,
       codePackage: flow.codePackage,
       flowClass: flow.flowClass,
@@ -101,6 +105,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       resume: resume ? { originRunId: args['origin-run-id'], step: args.step } : undefined,
       onRunStarted(runId, started) {
         scheduler = started;
+        if (interrupted) started.stop('interrupted');
         if (args['run-id-file']) writeFileSync(args['run-id-file'], runId);
       },
     });
@@ -111,6 +116,9 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       return 1;
     }
     return 0;
+  } catch (error) {
+    if (beforeRun.signal.aborted) return 130;
+    throw error;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);

@@ -125,7 +125,23 @@ export class ArtifactScope {
       if (clash) throw new ArtifactError(clash.message, { hint: clash.hint });
       toSave.set(name, value);
     }
-    for (const [name, ref] of await this.store.saveArtifacts(toSave)) refs[name] = ref;
+    for (const [name, ref] of await this.store.saveArtifacts(toSave)) {
+      refs[name] = ref;
+      if (ref.serializer === 'v8' && losesClass(toSave.get(name))) {
+        process.stderr.write(
+          `FlowKit: artifact '${name}' is a ${ref.type} instance, stored as plain data: later steps and the client read it without ${ref.type}'s methods (register a Serializer for ${ref.type} to keep them).\n`,
+        );
+      }
+    }
     return refs;
   }
+}
+
+/** Structured clone keeps these prototypes; it stores any other object as a plain one. */
+const CLONED_CLASSES: unknown[] = [Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype, ArrayBuffer.prototype, Number.prototype, String.prototype, Boolean.prototype];
+
+function losesClass(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Error) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype !== null && !CLONED_CLASSES.includes(prototype);
 }

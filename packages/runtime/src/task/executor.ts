@@ -42,7 +42,7 @@ export async function executeTask(spec: TaskSpec, context: TaskContext): Promise
   await context.metadata.startAttempt(ref, spec.attempt);
   await context.metadata.registerMetadata?.(ref, spec.attempt, { host: hostname(), pid: String(process.pid) });
   try {
-    const data = await runStep(spec, context);
+    const data = await untilLoopDrains(runStep(spec, context), spec.stepName);
     await context.store.writeAttemptData(ref, spec.attempt, data);
     faultPoint('crash-before-done', spec.stepName);
     await context.store.markDone(ref, spec.attempt);
@@ -51,6 +51,28 @@ export async function executeTask(spec: TaskSpec, context: TaskContext): Promise
   } catch (error) {
     await context.metadata.finishAttempt(ref, spec.attempt, { status: 'failed', error: oneLine(error) });
     throw error;
+  }
+}
+
+/**
+ * The step's work, or an error once the event loop empties before it settles: the step awaits a promise nothing
+ * will settle, and the process would otherwise end with exit 0 and its attempt still running.
+ */
+async function untilLoopDrains<T>(work: Promise<T>, stepName: string): Promise<T> {
+  let drain = (): void => undefined;
+  const drained = new Promise<never>((_, reject) => {
+    drain = () =>
+      reject(
+        new FlowKitError(`Step '${stepName}' awaited a promise that never settles: nothing was left to run before the step finished.`, {
+          hint: 'settle every promise the step awaits (a callback never called, an event never emitted)',
+        }),
+      );
+    process.once('beforeExit', drain);
+  });
+  try {
+    return await Promise.race([work, drained]);
+  } finally {
+    process.off('beforeExit', drain);
   }
 }
 
