@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { combinations, runCombination, type Combination } from '@flowkit/testing';
 import { FLOWKIT_BIN, REPO_ROOT } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
+import { oneCombinationPerTest } from '../helpers/subsets';
 
 /**
  * The remote context: every task of the flow runs through the remote-like compute plugin
@@ -18,12 +19,8 @@ const GRAPH_PREFERENCE = ['small-foreach', 'small-branch', 'single-linear', 'nes
 const NOT_REMOTE = ['wide_foreach', 'tag_mutation', 'run_id_file'];
 
 function remoteCombinations(): Combination[] {
-  const all = combinations({ contexts: ['remote'] }).filter((c) => !NOT_REMOTE.includes(c.template.name));
-  const chosen = all.filter((c) => c.template.name === 'basic_artifact');
-  for (const graph of GRAPH_PREFERENCE) {
-    for (const combo of all) if (combo.graph.name === graph && !chosen.some((c) => c.template.name === combo.template.name)) chosen.push(combo);
-  }
-  return chosen;
+  const basic = combinations({ contexts: ['remote'], tests: ['basic_artifact'] });
+  return [...basic, ...oneCombinationPerTest('remote', GRAPH_PREFERENCE, [...NOT_REMOTE, 'basic_artifact'])];
 }
 
 describe('conformance: remote', () => {

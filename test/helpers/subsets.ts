@@ -16,6 +16,12 @@ export function oneCombinationPerTest(context: string, graphPreference: string[]
   return [...chosen.values()];
 }
 
+/** What a oneCombinationPerTest context checks first: it runs each test of the matrix but `excluded` once. */
+export function expectEveryTestOnce(combos: Combination[], context: string, excluded: string[] = []): void {
+  const every = [...new Set(combinations({ contexts: [context] }).map((c) => c.template.name))];
+  expect(combos.map((c) => c.template.name).sort()).toEqual(every.filter((name) => !excluded.includes(name)).sort());
+}
+
 /**
  * The conformance subset of a compute context (batch, kubernetes): basic_artifact on every graph shape but the
  * 100-way one (the remote context covers scale), then the tests where compute matters (retries, catch, timeouts,
