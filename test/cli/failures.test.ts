@@ -172,7 +172,8 @@ export default class LogFlow extends FlowSpec {
   test('an unusable local root is one line naming it and the fix, in every command, before anything runs', async () => {
     const { dir, env } = project({ 'ok.ts': foreachFlow('[1]') });
     writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
-    const roots = [join(dir, 'blocker', 'root')];
+    // Under /proc, mkdir fails with ENOENT though the parent exists (Node's own recursive mkdir spins there forever).
+    const roots = [join(dir, 'blocker', 'root'), '/proc/flowkit-root'];
     // Permissions bind only users other than root (the CI runs as root): then a read-only directory is tried too.
     if (process.getuid?.() !== 0) {
       mkdirSync(join(dir, 'readonly'), { mode: 0o555 });
@@ -182,10 +183,13 @@ export default class LogFlow extends FlowSpec {
       for (const args of [['run', 'ok.ts'], ['list', 'runs', 'ok.ts'], ['dump', 'ok.ts', '1']]) {
         const result = await flowkit(args, { cwd: dir, env: { FLOWKIT_DATASTORE_SYSROOT_LOCAL: root } });
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(new RegExp(`^Local root ${root} is not writable \\((ENOTDIR|EACCES)\\)\\.\n  hint: make it writable, or set FLOWKIT_DATASTORE_SYSROOT_LOCAL to a writable directory\n$`));
+        expect(result.stderr).toMatch(new RegExp(`^Local root ${root} is not writable \\((ENOTDIR|EACCES|ENOENT)\\)\\.\n  hint: make it writable, or set FLOWKIT_DATASTORE_SYSROOT_LOCAL to a writable directory\n$`));
         expect(result.stdout).not.toContain('Workflow starting');
       }
     }
+    const elsewhere = await flowkit(['run', 'ok.ts', '--datastore-root', '/proc/flowkit-root'], { cwd: dir, env });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('Datastore root /proc/flowkit-root is not writable (ENOENT');
   });
 });
 

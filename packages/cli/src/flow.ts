@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { backendNames, discoverPluginModules, parametersOf, usePlugins, writeFileAtomically, type BackendOptions } from '@flowkit/core/internal';
+import { backendNames, discoverPluginModules, makeDirectory, parametersOf, usePlugins, writeFileAtomically, type BackendOptions } from '@flowkit/core/internal';
 import {
   DataStoreError,
   FlowDefinitionError,
@@ -47,7 +47,7 @@ export function codeCacheDir(flowDir: string, config: Config): string {
   const root = registry.embeddedDataStore().defaultRoot(config, flowDir);
   const dir = join(root, '_code');
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     throw new DataStoreError(`Local root ${root} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
       hint: `make it writable, or set ${Settings.datastoreSysrootLocal} to a writable directory`,

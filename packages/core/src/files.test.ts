@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomically } from './files';
+import { makeDirectory, writeFileAtomically } from './files';
 
 describe('writeFileAtomically', () => {
   test('makes the directory, replaces a whole file, and leaves no temp file behind', () => {
@@ -23,5 +23,18 @@ describe('writeFileAtomically', () => {
     expect(() => writeFileAtomically(directory, 'data')).toThrow(/EISDIR/);
     expect(readdirSync(dir).sort()).toEqual(['directory', 'occupied']);
     expect(readdirSync(directory)).toEqual(['inside']);
+  });
+});
+
+describe('makeDirectory', () => {
+  test('makes every missing directory, accepts one that exists, and fails (not spins) where mkdir cannot succeed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowkit-files-'));
+    makeDirectory(join(dir, 'a', 'b', 'c'));
+    makeDirectory(join(dir, 'a', 'b'));
+    expect(statSync(join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    writeFileSync(join(dir, 'file'), '');
+    expect(() => makeDirectory(join(dir, 'file', 'x', 'y'))).toThrow(/ENOTDIR/);
+    // Node's recursive mkdir never returns here.
+    expect(() => makeDirectory('/proc/flowkit/x')).toThrow(/ENOENT/);
   });
 });

@@ -16,5 +16,5 @@ export type { BackendOptions } from './backends';
 export { sha256, artifactToJson } from './serialization';
 export { mapLimit } from './concurrency';
 export { mapStacksOfBundle, sourceLocationOf } from './stackTrace';
-export { writeFileAtomically } from './files';
+export { makeDirectory, writeFileAtomically } from './files';
 export { printable } from './terminal';

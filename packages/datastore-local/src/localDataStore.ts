@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writevSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { makeDirectory } from '@flowkit/core/internal';
 import { DataStoreError, chunksOf, validateStorageKey, type Bytes, type DataStore } from '@flowkit/core/plugin';
 
 const TEMP_SUFFIX = '.tmp';
@@ -77,7 +78,7 @@ export class LocalDataStore implements DataStore {
   createExclusive(key: string): boolean {
     const path = this.path(key);
     try {
-      mkdirSync(resolve(path, '..'), { recursive: true });
+      makeDirectory(resolve(path, '..'));
       mkdirSync(path);
       return true;
     } catch (error) {
@@ -107,7 +108,7 @@ export class LocalDataStore implements DataStore {
   private writeAtomically(key: string, path: string, write: (temp: string) => void): void {
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
     try {
-      mkdirSync(resolve(path, '..'), { recursive: true });
+      makeDirectory(resolve(path, '..'));
       write(temp);
       renameSync(temp, path);
     } catch (error) {
