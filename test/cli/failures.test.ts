@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowkit, project, runNode } from '../helpers/flowkit';
+import { FLOWKIT_BIN, flowkit, project, runNode } from '../helpers/flowkit';
 
 const foreachFlow = (items: string) => `
 import { FlowSpec, step, Inputs } from '@flowkit/core';
@@ -194,15 +195,15 @@ export default class LogFlow extends FlowSpec {
 });
 
 describe('output options', () => {
-  test('--quiet hides FlowKit messages but keeps the task output; --no-color has no escapes', async () => {
-    const { dir, env } = project({
-      'q.ts': `
+  const QUIET_FLOW = `
 import { FlowSpec, step } from '@flowkit/core';
 export default class QuietFlow extends FlowSpec {
   @step start() { console.log('user line'); this.next(this.end); }
   @step end() {}
-}`,
-    });
+}`;
+
+  test('--quiet hides FlowKit messages but keeps the task output; --no-color has no escapes', async () => {
+    const { dir, env } = project({ 'q.ts': QUIET_FLOW });
     const result = await flowkit(['run', 'q.ts', '--quiet', '--no-color'], { cwd: dir, env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/\[1\/start\/1 \(pid \d+\)\] user line/);
@@ -211,6 +212,24 @@ export default class QuietFlow extends FlowSpec {
     expect(result.stdout).not.toContain('\u001b[');
     const colored = await flowkit(['run', 'q.ts', '--color'], { cwd: dir, env });
     expect(colored.stdout).toContain('\u001b[');
+  });
+
+  test('every command takes --quiet and --no-color; -h, -v and completion work; NO_COLOR turns colour off on a terminal', async () => {
+    const { dir, env } = project({ 'q.ts': QUIET_FLOW });
+    for (const args of [['status', '--quiet', '--no-color'], ['list', 'flows', '--no-color'], ['show', 'q.ts', '--quiet']]) {
+      expect((await flowkit(args, { cwd: dir, env })).code).toBe(0);
+    }
+    expect((await flowkit(['-v'], { cwd: dir, env })).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await flowkit(['-h'], { cwd: dir, env })).stdout).toContain('Run and inspect FlowKit flows.');
+    expect((await flowkit(['completion'], { cwd: dir, env })).stdout).toContain('--get-yargs-completions');
+    expect((await flowkit(['--get-yargs-completions', 'flowkit', 'dump', '--na'], { cwd: dir, env })).stdout.split('\n')).toContain('--namespace');
+    // `script` gives the run a terminal, where colour is the default unless NO_COLOR is set.
+    const onTerminal = (extra: Record<string, string>) =>
+      new Promise<string>((resolve, reject) =>
+        execFile('script', ['-qec', `${process.execPath} ${FLOWKIT_BIN} run q.ts`, '/dev/null'], { cwd: dir, env: { ...process.env, ...env, ...extra } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+      );
+    expect(await onTerminal({})).toContain('\u001b[');
+    expect(await onTerminal({ NO_COLOR: '1' })).not.toContain('\u001b[');
   });
 });
 

@@ -36,6 +36,12 @@ describe('flowkit run: parameters', () => {
     expect(result.stdout).toContain('start number 0.01 ada true {"layers":[64,32]} 1');
   });
 
+  test('values arrive as typed: a string parameter keeps 007, a bare boolean flag is true', async () => {
+    const result = await run('--name', '007', '--verbose', '--seed', '016');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('start number 0.5 007 true {"layers":[1]} 16');
+  });
+
   test('a missing required parameter is a clear error and starts no run', async () => {
     const result = await run();
     expect(result.code).toBe(1);
@@ -68,5 +74,7 @@ describe('flowkit run: parameters', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/--alpha\s+Learning rate \[number\] \[default: 0\.5\]/);
     expect(result.stdout).toMatch(/--seed\s+Random seed \[number\] \[required\]/);
+    // One type per parameter: the parser's own label (`[string]`) is not added.
+    expect(result.stdout).not.toMatch(/--(alpha|name|seed|verbose|config)\s.*\[(string|number|boolean|json)\].*\[(string|number|boolean)\]/);
   });
 });

@@ -242,6 +242,7 @@ describe('resume', () => {
     expect(await run.exited).toBe(130);
     expect(Date.now() - interrupted).toBeLessThan(15000);
     expect(run.output()).toContain('Interrupted: stopping the tasks');
+    expect(run.output()).toMatch(/Run ChainFlow\/1 stopped\. To go on from where it stopped: flowkit resume \S*chain\.ts --origin-run-id 1\n/);
     const resumed = await flowkit(['resume', 'chain.ts'], { cwd: dir, env });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('total 240 chain');

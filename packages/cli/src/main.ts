@@ -47,6 +47,11 @@ export function runFlowFile(file: string, args: string[]): Promise<number> {
   return cliMain([command, file, ...rest]);
 }
 
+/** Colour on a terminal, unless NO_COLOR is set to anything but the empty string (no-color.org). */
+function colorByDefault(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
 /** The options that choose a run's plugins, read before the flow's parameters become options of their own. */
 function runChoices(argv: string[]): RunChoices {
   const { datastore, metadata, with: withSpecs } = yargs(argv).options({ ...backendOptions, with: { type: 'string', array: true } }).help(false).version(false).parseSync();
@@ -166,12 +171,19 @@ function buildCli(argv: string[], config: Config, flow: PreparedFlow | undefined
         return done(await listRunsCommand(args.flow as string, readArgs(args)));
       },
     )
+    .option('quiet', { type: 'boolean', default: false, describe: "Hide FlowKit's own messages" })
+    .option('color', { type: 'boolean', default: colorByDefault(), describe: 'Colour the output (--no-color or NO_COLOR=1 to turn off)' })
     .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces of FlowKit errors' })
+    .completion('completion', 'Print a bash/zsh completion script: flowkit completion >> ~/.bashrc')
     .demandCommand(1, 'Name a command: flowkit <command> --help tells more.')
     .recommendCommands()
     .strict()
+    // Values stay as typed (`--param 007`); each option or parameter converts and checks its own.
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .version(VERSION)
+    .alias('v', 'version')
     .help()
+    .alias('h', 'help')
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {

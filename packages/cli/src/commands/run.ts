@@ -33,16 +33,14 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
     .option('max-workers', { requiresArg: true, default: 16, describe: 'Tasks running at once' })
     .option('max-num-splits', { requiresArg: true, default: 100, describe: 'Most tasks one foreach may start' })
     .option('with', { type: 'string', array: true, describe: 'Add a decorator to every step: --with retry, --with timeout:seconds=60' })
-    .option('quiet', { type: 'boolean', default: false, describe: "Hide FlowKit's own messages" })
-    .option('color', { type: 'boolean', default: process.stdout.isTTY === true, describe: 'Colour the output (--no-color to turn off)' })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .options(backendOptions);
   for (const [field, definition] of withParameters ? (flow?.parameters ?? []) : []) {
     if (RUN_OPTIONS.includes(definition.name)) {
       throw new ParameterError(`Parameter '${definition.name}' (field ${field}) clashes with the run option --${definition.name}.`, { hint: 'rename the parameter' });
     }
+    // Untyped: the value arrives as typed (the parser keeps numbers as text) and the parameter's own type converts it.
     withOptions.option(definition.name, {
-      type: 'string',
       group: 'Parameters:',
       describe: describeParameter(definition),
     });
@@ -109,10 +107,14 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
         if (args['run-id-file']) writeFileSync(args['run-id-file'], runId);
       },
     });
-    if (interrupted) return 130;
+    const resumeCommand = `flowkit resume ${flow.file} --origin-run-id ${result.runId}`;
+    if (interrupted) {
+      console.error(`Run ${flow.graph.flowName}/${result.runId} stopped. To go on from where it stopped: ${resumeCommand}`);
+      return 130;
+    }
     if (!result.succeeded) {
       console.error(`Run ${flow.graph.flowName}/${result.runId} failed: ${result.failure ?? 'unknown cause'}.`);
-      console.error(`Fix the problem, then resume the run: flowkit resume ${flow.file} --origin-run-id ${result.runId}`);
+      console.error(`Fix the problem, then resume the run: ${resumeCommand}`);
       return 1;
     }
     return 0;
