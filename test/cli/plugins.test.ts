@@ -30,6 +30,22 @@ describe('third-party plugins', () => {
     expect(existsSync(join(dir, '.flowkit', 'PluggedFlow', '1', '_meta', 'run.json'))).toBe(true);
   });
 
+  test('a scoped plugin package (@acme/flowkit-plugin-*) whose entry only its exports map names is found and loaded (issue 20)', async () => {
+    const { dir, env } = project({ 'plugged.ts': FLOW });
+    const scoped = join(dir, 'node_modules', '@acme', 'flowkit-plugin-stamp');
+    mkdirSync(join(scoped, 'lib'), { recursive: true });
+    writeFileSync(join(scoped, 'package.json'), JSON.stringify({ name: '@acme/flowkit-plugin-stamp', exports: { '.': { require: './lib/entry.js' } }, flowkit: { plugin: true } }));
+    writeFileSync(join(scoped, 'lib', 'entry.js'), `module.exports = require(${JSON.stringify(PLUGIN_DIR)});`);
+    // Not a plugin by name: never loaded, though it says it is one.
+    const other = join(dir, 'node_modules', '@acme', 'tools');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'package.json'), JSON.stringify({ name: '@acme/tools', main: 'missing.js', flowkit: { plugin: true } }));
+    const result = await flowkit(['run', 'plugged.ts', '--datastore', 'flatfile'], { cwd: dir, env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('stamp in end first:first');
+  });
+
   test('an installed plugin package that was never built fails only the commands that need it, naming it (issue 20)', async () => {
     const { dir, env } = project({ 'plain.ts': FLOW.replace("@stamp({ label: 'first' }) ", '') });
     const unbuilt = join(dir, 'node_modules', 'flowkit-plugin-unbuilt');

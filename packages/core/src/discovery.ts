@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Settings, type Config } from './config';
 import { PluginError } from './errors';
@@ -20,9 +20,11 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
         const manifest = readManifest(packageDir);
         if (!manifest?.flowkit?.plugin || byName.has(manifest.name)) continue;
         try {
-          byName.set(manifest.name, require.resolve(realpathSync(packageDir)));
+          // By name from where it is installed, so its `exports` map counts as it would for an import.
+          byName.set(manifest.name, require.resolve(manifest.name, { paths: [dir] }));
         } catch {
-          if (!unloadable.has(manifest.name)) unloadable.set(manifest.name, `${join(packageDir, manifest.main ?? 'index.js')} is missing`);
+          const entry = manifest.exports !== undefined ? `the entry its exports name in ${join(packageDir, 'package.json')}` : join(packageDir, manifest.main ?? 'index.js');
+          if (!unloadable.has(manifest.name)) unloadable.set(manifest.name, `${entry} is missing`);
         }
       }
       if (dirname(dir) === dir) break;
@@ -60,6 +62,9 @@ function candidatePackages(nodeModules: string): string[] {
   for (const entry of readdirSync(nodeModules)) {
     if (entry === '@flowkit') {
       for (const scoped of readdirSync(join(nodeModules, entry))) found.push(join(nodeModules, entry, scoped));
+    } else if (entry.startsWith('@')) {
+      // Another scope's plugins follow the naming rule: `@acme/flowkit-plugin-x`.
+      for (const scoped of readdirSync(join(nodeModules, entry))) if (scoped.startsWith('flowkit-plugin-')) found.push(join(nodeModules, entry, scoped));
     } else if (entry.startsWith('flowkit-plugin-')) {
       found.push(join(nodeModules, entry));
     }
@@ -70,6 +75,7 @@ function candidatePackages(nodeModules: string): string[] {
 interface Manifest {
   name: string;
   main?: string;
+  exports?: unknown;
   flowkit?: { plugin?: boolean };
 }
 
