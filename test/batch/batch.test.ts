@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchTestServer } from '@flowkit/test-servers';
 import { computeProject, eventually, squareFlow } from '../helpers/compute';
@@ -124,11 +124,15 @@ describe('@batch', () => {
   }, 120000);
 
   test('@timeout terminates the job; an out-of-memory kill says so in the task error', async () => {
+    const sent = batch.received().length;
     const timedOut = await run('fault_flow.ts', ['--mode', 'nap', '--with', 'timeout:seconds=6']);
     // @catch stores the failure after both attempts timed out.
     expect(timedOut.code).toBe(0);
     expect(jobsOf(timedOut.runId, 'work').map((job) => job.status)).toEqual(['FAILED', 'FAILED']);
     expect(attemptRecord(timedOut.runId, 'work', 0).error).toBe('Task timed out after 6 s');
+    // Each submit also carried Batch's own stop, for when the scheduler is gone: at least Batch's minimum of 60 s.
+    const submits = batch.received().slice(sent).filter((body) => body.includes('"jobQueue"')).map((body) => JSON.parse(body) as { timeout?: unknown; tags: Record<string, string> });
+    expect(submits.filter((submit) => submit.tags['flowkit.step'] === 'work').map((submit) => submit.timeout)).toEqual([{ attemptDurationSeconds: 60 }, { attemptDurationSeconds: 60 }]);
 
     // Both remote attempts die of memory; @catch stores why.
     const napping = startUntil(['run', 'fault_flow.ts', '--mode', 'nap', '--run-id-file', 'oom-id'], { cwd: dir, env }, /attempt 0 mode nap/);
@@ -206,6 +210,49 @@ describe('@batch', () => {
     expect(refused.stderr).toContain('FLOWKIT_SERVICE_AUTH_KEY is a secret: remote tasks get it only by reference, and none is configured.');
     expect(refused.stderr).toContain('set FLOWKIT_BATCH_SECRETS=FLOWKIT_SERVICE_AUTH_KEY=<its ARN>');
     expect(batch.jobs().length).toBe(before + 1);
+  }, 120000);
+
+  test('--package-suffixes ships data files beside the bundle: a job reads them at the same relative paths; .env never goes', async () => {
+    // A directory of its own: the project's holds what other tests wrote.
+    const flowDir = join(dir, 'packaged');
+    mkdirSync(join(flowDir, 'data/nested'), { recursive: true });
+    writeFileSync(join(flowDir, 'data/points.csv'), 'x,y\n3,4\n5,12\n');
+    writeFileSync(join(flowDir, 'data/nested/scale.json'), '{"factor":10}');
+    writeFileSync(join(flowDir, '.env'), `TOKEN=${SENTINEL}`);
+    // A loop back to the flow's directory: the walk must not follow it forever.
+    symlinkSync('../..', join(flowDir, 'data/nested/loop'));
+    writeFileSync(
+      join(flowDir, 'package_flow.ts'),
+      `
+import { existsSync, readFileSync } from 'node:fs';
+import { FlowSpec, step } from '@flowkit/core';
+import { batch } from '@flowkit/compute-batch';
+
+export default class PackageFlow extends FlowSpec {
+  declare total: number;
+  @batch @step start() {
+    const rows = readFileSync('data/points.csv', 'utf8').trim().split('\\n').slice(1);
+    const { factor } = JSON.parse(readFileSync('data/nested/scale.json', 'utf8'));
+    this.total = rows.reduce((sum, row) => sum + row.split(',').map(Number).reduce((a, b) => a * b, 1), 0) * factor;
+    console.log('total', this.total, 'env file', existsSync('.env') ? 'shipped' : 'absent', 'job', process.env.AWS_BATCH_JOB_ID ? 'yes' : 'no');
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`,
+    );
+    const packaged = await run('packaged/package_flow.ts', ['--package-suffixes', '.csv,.json,.env']);
+    expect([packaged.code, packaged.stderr]).toEqual([0, '']);
+    expect(packaged.stdout).toContain('Code package: the bundle and 2 files by suffix: data/nested/scale.json, data/points.csv.');
+    expect(packaged.stdout).toMatch(/start\/\d+ \(batch [0-9a-f-]+\)\] total 720 env file absent job yes/);
+    // Stored once, by content, beside the bundle; the .env file's content is in no request either.
+    expect((await s3.keys('batch/PackageFlow/_code/')).filter((key) => key.endsWith('.files')).length).toBe(1);
+    expect(batch.received().join('\n')).not.toContain(SENTINEL);
+
+    // Without the option the job's directory is empty, as the test server's always is: the step fails there.
+    const bare = await run('packaged/package_flow.ts', []);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout + bare.stderr).toContain("ENOENT: no such file or directory, open 'data/points.csv'");
   }, 120000);
 
   test('a task\'s code package carries the decorator\'s checks, not the AWS SDK clients', async () => {

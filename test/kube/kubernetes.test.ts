@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
-import { computeProject, eventually, squareFlow } from '../helpers/compute';
+import { computeProject, eventually, secretFlow, squareFlow } from '../helpers/compute';
 import { flowkit, startUntil } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
@@ -211,9 +211,29 @@ describe('@kubernetes', () => {
     const jobs = kube.requests().length;
     const refused = await flowkit(['run', 'secret_flow.ts'], { cwd: dir, env: { ...env, ...secret, FLOWKIT_KUBERNETES_SECRETS: '' } });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('FLOWKIT_SERVICE_AUTH_KEY is a secret: remote tasks get it only by reference, and none is configured.');
-    expect(refused.stderr).toContain('name that Secret in FLOWKIT_KUBERNETES_SECRETS');
+    expect(refused.stderr).toContain("FLOWKIT_SERVICE_AUTH_KEY is a secret: the pods of step 'start' get it only by reference, and none is configured.");
+    expect(refused.stderr).toContain("name that Secret in @kubernetes({ secrets: [...] }) on step 'start' or in FLOWKIT_KUBERNETES_SECRETS");
     expect(kube.requests().slice(jobs).filter((r) => r.method === 'POST')).toEqual([]);
+  }, 120000);
+
+  test('a step naming its own Secret gets a secret setting without FLOWKIT_KUBERNETES_SECRETS; a step naming none is refused, before any Job', async () => {
+    writeFileSync(
+      join(dir, 'own_secret_flow.ts'),
+      secretFlow(PLUGIN).replace('class SecretFlow', 'class OwnSecretFlow').replace('@kubernetes()', "@kubernetes({ secrets: ['s3-credentials', 'flowkit-auth'] })"),
+    );
+    const secret = { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY, FLOWKIT_KUBERNETES_SECRETS: '' };
+    const passed = await run('own_secret_flow.ts', [], secret);
+    expect([passed.code, passed.stderr]).toEqual([0, '']);
+    expect(passed.stdout).toContain(`key ${createHash('sha256').update(AUTH_KEY).digest('hex')}`);
+    expect(created('OwnSecretFlow', passed.runId).map((job) => job.spec.template.spec.containers[0]!.envFrom)).toEqual([[{ secretRef: { name: 's3-credentials' } }, { secretRef: { name: 'flowkit-auth' } }]]);
+
+    // --with kubernetes gives `end` pods too, and nothing names a Secret for them: the run stops before any Job.
+    const requests = kube.requests().length;
+    const refused = await flowkit(['run', 'own_secret_flow.ts', '--with', 'kubernetes'], { cwd: dir, env: { ...env, ...secret } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("FLOWKIT_SERVICE_AUTH_KEY is a secret: the pods of step 'end' get it only by reference, and none is configured.");
+    expect(refused.stderr).toContain("on step 'end' or in FLOWKIT_KUBERNETES_SECRETS");
+    expect(kube.requests().slice(requests).filter((r) => r.method === 'POST')).toEqual([]);
   }, 120000);
 
   test('kubernetes list shows the run\'s unfinished Jobs; kubernetes kill deletes them and the task fails saying so', async () => {

@@ -1,4 +1,4 @@
-/** The flows the Step Functions tests deploy: every shape the compiler has (linear, branch, foreach, nested foreach), retries and failure. */
+/** The flows the Step Functions tests deploy: every shape the compiler has (linear, branch, foreach, nested foreach), retries and failure, schedules. */
 
 export const LINEAR_FLOW = `
 import { FlowSpec, Parameter, catchError, current, retry, step } from '@flowkit/core';
@@ -115,3 +115,26 @@ export default class SecretFlow extends FlowSpec {
   @step end() {}
 }
 `;
+
+/** A flow with `@schedule` as written in `decorator` (none when empty), whose start step keeps the `code` parameter as given. */
+export function scheduledFlow(className: string, decorator: string): string {
+  return `
+import { FlowSpec, Parameter, step } from '@flowkit/core';
+import { schedule } from '@flowkit/scheduler-stepfunctions';
+
+${decorator}
+export default class ${className} extends FlowSpec {
+  code = Parameter('code', { default: 'none' });
+  times = Parameter('times', { default: 1 });
+  declare seen: string;
+
+  @step start() {
+    this.seen = this.code;
+    this.next(this.end);
+  }
+  @step end() {
+    console.log('seen', this.seen);
+  }
+}
+`;
+}

@@ -1,34 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
+import { BatchTestServer, SchedulerTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
 import { flowkit, project } from '../helpers/flowkit';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { S3TestServer } from '../helpers/s3server';
 import { startService, type TestService } from '../helpers/service';
-import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW } from './flows';
+import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
 
 /**
  * `flowkit step-functions create|trigger|list-runs|delete` end to end: the real CLI deploys through the real
  * SFNClient to the Step Functions test server, whose executions (aws-local-stepfunctions) submit every step as
- * a job to the Batch test server; jobs run the real task entry against s3rver and the metadata service.
+ * a job to the Batch test server; jobs run the real task entry against s3rver and the metadata service. `@schedule`
+ * goes through the real SchedulerClient to the EventBridge Scheduler test server, which fires through the SFN one.
  */
 const QUEUE = 'sfn-queue';
 const AUTH_KEY = `auth-key-${randomBytes(8).toString('hex')}`;
 const AUTH_KEY_ARN = 'arn:aws:ssm:us-east-1:123456789012:parameter/flowkit/auth-key';
+const EVENTS_ROLE = 'arn:aws:iam::123456789012:role/flowkit-events';
 
 describe('step-functions', () => {
   let s3: S3TestServer;
   let batch: BatchTestServer;
   let sfn: StepFunctionsTestServer;
+  let scheduler: SchedulerTestServer;
   let postgres: TestPostgres;
   let service: TestService;
   /** Takes only calls bearing AUTH_KEY. */
   let authService: TestService;
   let env: Record<string, string>;
-  const { dir, env: projectEnv } = project({ 'linear_flow.ts': LINEAR_FLOW, 'branch_flow.ts': BRANCH_FLOW, 'nested_flow.ts': NESTED_FOREACH_FLOW, 'secret_flow.ts': SECRET_FLOW });
+  const { dir, root, env: projectEnv } = project({
+    'linear_flow.ts': LINEAR_FLOW,
+    'branch_flow.ts': BRANCH_FLOW,
+    'nested_flow.ts': NESTED_FOREACH_FLOW,
+    'secret_flow.ts': SECRET_FLOW,
+    'no_credentials_flow.ts': scheduledFlow('NoCredentialsFlow', ''),
+    'bad_cron_flow.ts': scheduledFlow('BadCronFlow', "@schedule({ cron: '0 12 * * *' })"),
+    'bad_timezone_flow.ts': scheduledFlow('BadTimezoneFlow', "@schedule({ daily: true, timezone: 'Mars/Olympus' })"),
+    'two_schedules_flow.ts': scheduledFlow('TwoSchedulesFlow', "@schedule({ cron: '0 12 * * ? *', daily: true })"),
+    'no_role_flow.ts': scheduledFlow('NoRoleFlow', '@schedule({ weekly: true })'),
+  });
 
   beforeAll(async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -42,20 +55,24 @@ describe('step-functions', () => {
       startService({ databaseUrl: await postgres.createDatabase('sfn_auth'), authToken: AUTH_KEY }),
     ]);
     sfn = await StepFunctionsTestServer.start({ batchEndpoint: batch.endpoint, s3: { endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, pollMs: 100, retryIntervalMs: 0 });
+    scheduler = await SchedulerTestServer.start({ stepFunctionsEndpoint: sfn.endpoint });
     env = {
       ...projectEnv,
       ...batch.env(),
       ...s3.env('s3://flowkit/sfn'),
       ...sfn.env(),
+      ...scheduler.env(),
       FLOWKIT_DEFAULT_DATASTORE: 's3',
       FLOWKIT_DEFAULT_METADATA: 'service',
       FLOWKIT_SERVICE_URL: service.url,
       FLOWKIT_BATCH_JOB_QUEUE: QUEUE,
       FLOWKIT_ECS_S3_ACCESS_IAM_ROLE: 'arn:aws:iam::123456789012:role/flowkit-batch',
       FLOWKIT_SFN_IAM_ROLE: 'arn:aws:iam::123456789012:role/flowkit-sfn',
+      FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE: EVENTS_ROLE,
     };
   }, 60000);
   afterAll(async () => {
+    await scheduler?.stop();
     await sfn?.stop();
     await batch?.stop();
     await service?.stop();
@@ -66,10 +83,12 @@ describe('step-functions', () => {
 
   const cli = (args: string[], extra: Record<string, string> = {}) => flowkit(args, { cwd: dir, env: { ...env, ...extra } });
 
-  async function create(file: string, args: string[] = []): Promise<void> {
+  /** Deploys the flow; what create printed. */
+  async function create(file: string, args: string[] = []): Promise<string> {
     const created = await cli(['step-functions', 'create', file, ...args]);
     expect([created.code, created.stderr]).toEqual([0, '']);
     expect(created.stdout).toMatch(/State machine \w+ for \w+ is deployed: arn:aws:states:/);
+    return created.stdout;
   }
 
   /** Triggers a run and waits for its execution to end. */
@@ -77,9 +96,14 @@ describe('step-functions', () => {
     const started = await cli(['step-functions', 'trigger', file, ...args]);
     expect([started.code, started.stderr]).toEqual([0, '']);
     const runId = (/Run (sfn-[0-9a-f-]+) /.exec(started.stdout) as RegExpExecArray)[1] as string;
-    const execution = sfn.executions().find((e) => `sfn-${e.name}` === runId);
+    return settled((e) => `sfn-${e.name}` === runId);
+  }
+
+  /** The execution (found by `which`) once it has ended, with its run id. */
+  async function settled(which: (execution: ReturnType<StepFunctionsTestServer['executions']>[number]) => boolean) {
+    const execution = sfn.executions().find(which);
     await execution?.settled;
-    return { runId, execution: execution as NonNullable<typeof execution> };
+    return { runId: `sfn-${execution?.name}`, execution: execution as NonNullable<typeof execution> };
   }
 
   async function localRun(file: string, args: string[] = []): Promise<string> {
@@ -200,5 +224,94 @@ describe('step-functions', () => {
     const unknown = await cli(['step-functions', 'trigger', 'linear_flow.ts', '--greting', 'x']);
     expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([1, "Flow LinearFlow has no parameter 'greting'."]);
     expect(unknown.stderr).toContain('its parameters: mode, greeting');
+  });
+
+  test.concurrent('@schedule: create makes the schedule that starts the state machine, firing it runs the flow; create without @schedule deletes it, delete too; parameters arrive as typed', async () => {
+    const file = join(dir, 'scheduled_flow.ts');
+    writeFileSync(file, scheduledFlow('ScheduledFlow', "@schedule({ cron: '0 12 * * ? *', timezone: 'Europe/Paris' })"));
+    const created = await create('scheduled_flow.ts');
+    const stateMachineArn = (/deployed: (\S+)/.exec(created) as RegExpExecArray)[1];
+    expect(created).toContain('Schedule ScheduledFlow starts it at cron(0 12 * * ? *) in Europe/Paris.');
+    expect(scheduler.schedule('ScheduledFlow')).toMatchObject({
+      ScheduleExpression: 'cron(0 12 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      State: 'ENABLED',
+      Target: { Arn: stateMachineArn, RoleArn: EVENTS_ROLE, Input: '{"parameters":{}}' },
+    });
+
+    const executionArn = await scheduler.fire('ScheduledFlow');
+    const [fired, typed, decimal] = await Promise.all([
+      settled((e) => e.executionArn === executionArn),
+      trigger('scheduled_flow.ts', ['--code', '007']),
+      trigger('scheduled_flow.ts', ['--code', '1.50', '--times', '2']),
+    ]);
+    expect([fired.execution.status, typed.execution.status, decimal.execution.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect((await artifacts('ScheduledFlow', fired.runId)).start).toEqual([expect.stringContaining('"seen":"none"')]);
+    // A string parameter keeps what was typed; yargs alone would have made these 7 and 1.5.
+    expect((await artifacts('ScheduledFlow', typed.runId)).start).toEqual([expect.stringContaining('"seen":"007"')]);
+    expect((await artifacts('ScheduledFlow', decimal.runId)).start).toEqual([expect.stringContaining('"seen":"1.50"')]);
+
+    writeFileSync(file, scheduledFlow('ScheduledFlow', '@schedule({ daily: true })'));
+    expect(await create('scheduled_flow.ts')).toContain('Schedule ScheduledFlow starts it at cron(0 0 * * ? *) UTC.');
+    const daily = scheduler.schedule('ScheduledFlow');
+    expect([daily?.ScheduleExpression, daily?.ScheduleExpressionTimezone]).toEqual(['cron(0 0 * * ? *)', undefined]);
+
+    writeFileSync(file, scheduledFlow('ScheduledFlow', ''));
+    expect(await create('scheduled_flow.ts')).toContain('Schedule ScheduledFlow is deleted: the flow has no @schedule.');
+    expect(scheduler.schedule('ScheduledFlow')).toBeUndefined();
+    expect(await create('scheduled_flow.ts')).not.toContain('Schedule ScheduledFlow');
+
+    writeFileSync(file, scheduledFlow('ScheduledFlow', '@schedule({ hourly: true })'));
+    expect(await create('scheduled_flow.ts')).toContain('Schedule ScheduledFlow starts it at cron(0 * * * ? *) UTC.');
+    const deleted = await cli(['step-functions', 'delete', 'scheduled_flow.ts']);
+    expect([deleted.code, deleted.stdout]).toEqual([0, 'State machine ScheduledFlow is deleted; runs already started keep their records.\nSchedule ScheduledFlow is deleted.\n']);
+    expect([scheduler.schedule('ScheduledFlow'), sfn.definition('ScheduledFlow')]).toEqual([undefined, undefined]);
+
+    // Its tasks got @schedule from the package's task module: their code packages carry no AWS client.
+    const bundles = readdirSync(join(root, '_code')).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(root, '_code', name), 'utf8'));
+    const scheduled = bundles.filter((bundle) => bundle.includes('ScheduledFlow') && bundle.includes('@schedule of'));
+    expect(scheduled.length).toBe(3);
+    for (const bundle of scheduled) expect([bundle.includes('SchedulerClient'), bundle.includes('SFNClient')]).toEqual([false, false]);
+  }, 240000);
+
+  test.concurrent('bad schedules, no schedule role, a badly typed parameter and missing credentials: one line naming the problem, exit 1, nothing deployed', async () => {
+    const refused = async (file: string, flowName: string, extra?: Record<string, string | undefined>) => {
+      const result = extra ? await flowkit(['step-functions', 'create', file], { cwd: dir, env: { ...env, ...extra } }) : await cli(['step-functions', 'create', file]);
+      expect(result.code).toBe(1);
+      // The message, then its hint: no stack.
+      expect(result.stderr.trim().split('\n')).toEqual([expect.any(String), expect.stringMatching(/^ {2}hint: /)]);
+      expect([sfn.definition(flowName), scheduler.schedule(flowName), await s3.keys(`sfn/${flowName}/`)]).toEqual([undefined, undefined, []]);
+      return result.stderr;
+    };
+    expect(await refused('bad_cron_flow.ts', 'BadCronFlow')).toMatch(/^@schedule of BadCronFlow: cron '0 12 \* \* \*' is not an EventBridge cron expression \(it has 5 fields, not 6\)\.\n {2}hint: .*e\.g\. @schedule\(\{ cron: 'cron\(0 12 \* \* \? \*\)' \}\)/);
+    expect(await refused('bad_timezone_flow.ts', 'BadTimezoneFlow')).toMatch(/^@schedule of BadTimezoneFlow: timezone "Mars\/Olympus" is not an IANA time zone\.\n {2}hint: e\.g\. timezone: 'Europe\/Paris'/);
+    expect(await refused('two_schedules_flow.ts', 'TwoSchedulesFlow')).toMatch(/^@schedule of TwoSchedulesFlow takes exactly one of cron, hourly, daily, weekly; it was given cron and daily\./);
+    expect(await refused('no_role_flow.ts', 'NoRoleFlow', { FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE: undefined })).toMatch(
+      /^EventBridge Scheduler needs the IAM role it starts NoRoleFlow as, for its @schedule\.\n {2}hint: set FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE=/,
+    );
+    // --only-json deploys nothing, yet checks the schedule.
+    const onlyJson = await cli(['step-functions', 'create', 'bad_cron_flow.ts', '--only-json']);
+    expect([onlyJson.code, onlyJson.stdout, onlyJson.stderr.split('\n')[0]]).toEqual([1, '', expect.stringContaining("@schedule of BadCronFlow: cron '0 12 * * *'")]);
+
+    const empty = join(dir, 'empty-aws-config');
+    writeFileSync(empty, '');
+    const noCredentials = {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    expect(await refused('no_credentials_flow.ts', 'NoCredentialsFlow', noCredentials)).toMatch(/^No AWS credentials found for Step Functions to deploy NoCredentialsFlow\.\n {2}hint: set AWS_PROFILE/);
+    const listed = await flowkit(['step-functions', 'list-runs', 'no_credentials_flow.ts'], { cwd: dir, env: { ...env, ...noCredentials } });
+    expect([listed.code, listed.stderr.split('\n')[0]]).toEqual([1, 'No AWS credentials found for Step Functions.']);
+
+    const typed = await cli(['step-functions', 'trigger', 'no_credentials_flow.ts', '--times', 'abc']);
+    expect([typed.code, typed.stderr.split('\n')[0]]).toEqual([1, "Parameter 'times' expects a number, got 'abc'."]);
   });
 });

@@ -15,7 +15,8 @@ import {
   type PreparedFlow,
 } from '@flowkit/core/plugin';
 import type { LintIssue } from '@flowkit/graph';
-import { buildCodePackage, loadCodePackage, parseWithSpec, planLaunches } from '@flowkit/runtime';
+import { buildCodePackage, collectPackageFiles, loadCodePackage, parseWithSpec, planLaunches } from '@flowkit/runtime';
+import { packageSuffixes } from './usage';
 import { VERSION } from './version';
 
 /** The flow failed lint: every issue, located, then a count. */
@@ -82,9 +83,11 @@ export function loadPlugins(flowDir: string, config: Config): Array<{ module: st
   return usePlugins(discoverPluginModules([flowDir, process.cwd(), __dirname], config));
 }
 
-/** The command-line choices that decide which plugins a run's tasks load. */
+/** The command-line choices that decide which plugins a run's tasks load, and what goes in its code package. */
 export interface RunChoices extends BackendOptions {
   with?: string[];
+  /** `--package-suffixes .csv,.json`: files of the flow's directory that tasks elsewhere get beside the bundle. */
+  packageSuffixes?: string;
 }
 
 /**
@@ -94,6 +97,7 @@ export interface RunChoices extends BackendOptions {
  * every task reads and compiles the whole bundle.
  */
 export async function prepareFlow(file: string, config: Config, choices: RunChoices = {}): Promise<PreparedFlow> {
+  const suffixes = choices.packageSuffixes === undefined ? undefined : packageSuffixes(choices.packageSuffixes);
   const flowDir = dirname(resolveFlowFile(file));
   const plugins = loadPlugins(flowDir, config);
   const cacheDir = codeCacheDir(flowDir, config);
@@ -101,9 +105,10 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const { datastoreName, metadataName } = backendNames(choices, config);
   const stepDecorators = [...Object.values(graph.steps).flatMap((step) => step.decorators), ...(choices.with ?? []).map(parseWithSpec)].map((d) => d.name);
   // The embedded datastore always: a client inside a step finds the local root through it, whatever the run's datastore.
-  const needs = { dataStores: [datastoreName, registry.embeddedDataStore().name], metadata: metadataName, stepDecorators };
+  const needs = { dataStores: [datastoreName, registry.embeddedDataStore().name], metadata: metadataName, stepDecorators, flowDecorators: graph.decorators.map((d) => d.name) };
   const taskPlugins = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => ({ module, taskModule: plugin.taskModule }));
-  const codePackage = await buildCodePackage({ flowFile: graph.file, graph, plugins: taskPlugins, cacheDir });
+  const files = suffixes && collectPackageFiles(flowDir, suffixes);
+  const codePackage = { ...(await buildCodePackage({ flowFile: graph.file, graph, plugins: taskPlugins, cacheDir })), files };
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   let plans: ((stepName: string) => LaunchPlan) | undefined;
   return {

@@ -54,8 +54,10 @@ function colorByDefault(): boolean {
 
 /** The options that choose a run's plugins, read before the flow's parameters become options of their own. */
 function runChoices(argv: string[]): RunChoices {
-  const { datastore, metadata, with: withSpecs } = yargs(argv).options({ ...backendOptions, with: { type: 'string', array: true } }).help(false).version(false).parseSync();
-  return { datastore, metadata, with: withSpecs };
+  const choices = { ...backendOptions, with: { type: 'string', array: true }, 'package-suffixes': { type: 'string' } } as const;
+  const { datastore, metadata, with: withSpecs, packageSuffixes } = yargs(argv).options(choices).help(false).version(false).parseSync();
+  // Given twice, yargs makes a list: every suffix counts.
+  return { datastore, metadata, with: withSpecs, packageSuffixes: packageSuffixes === undefined ? undefined : [packageSuffixes].flat().join(',') };
 }
 
 function readArgs(args: Record<string, unknown>): ReadOptions & { include?: string; file?: string; stderr?: boolean; attempt?: number } {

@@ -11,6 +11,16 @@ export function positiveInteger(name: string, value: unknown): number {
   return numberOption(name, value, integer(1, Number.MAX_SAFE_INTEGER), 'a whole number from 1', 8) as number;
 }
 
+/** `--package-suffixes .csv,.json`: each suffix with its dot, as file names end (`*` or `csv` are refused). */
+export function packageSuffixes(text: string): string[] {
+  const suffixes = text.split(',').map((suffix) => suffix.trim());
+  const bad = suffixes.find((suffix) => !/^\.[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(suffix));
+  if (bad !== undefined) {
+    throw new UsageError(`--package-suffixes ${text}: '${bad}' is not a file name suffix.`, { hint: 'give suffixes with their dot, comma-separated, e.g. --package-suffixes .csv,.json' });
+  }
+  return suffixes;
+}
+
 /** Options every command that reads or writes run data takes. */
 export const backendOptions = {
   datastore: { type: 'string', describe: 'Datastore plugin to use (default: local)' },

@@ -15,7 +15,7 @@ import {
 import { jobResources, type BatchAttributes } from './attributes';
 import { BatchJob, type JobClients } from './batchJob';
 import { batchClient, logsClient } from './clients';
-import { BOOTSTRAP_VARIABLE, JobDefinitions, jobDefinitionFor } from './jobDefinitions';
+import { BOOTSTRAP_VARIABLE, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
 import { JobWatcher } from './jobWatcher';
 import { BatchSettings, batchSecrets, type BatchSecret } from './settings';
 import { batchChecks } from './taskPlugin';
@@ -90,6 +90,7 @@ class BatchSession {
             command: ['node', '-e', `eval(process.env.${BOOTSTRAP_VARIABLE})`, ...command.bootstrap.args],
             environment: Object.entries(command.env).map(([name, value]) => ({ name, value })),
           },
+          timeout: task.timeoutSeconds === undefined ? undefined : { attemptDurationSeconds: attemptDurationSeconds(task.timeoutSeconds) },
           tags: this.tags(task),
           propagateTags: true,
         }),

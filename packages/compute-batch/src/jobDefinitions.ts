@@ -58,6 +58,18 @@ export function jobDefinitionFor(
   };
 }
 
+/** Batch refuses an attempt duration under 60 s. */
+const MIN_ATTEMPT_SECONDS = 60;
+
+/**
+ * A job's `timeout.attemptDurationSeconds` for a step's @timeout: Batch's own stop, which holds when nothing else
+ * stops the job. A shorter @timeout gets Batch's minimum; the scheduler (or a state's TimeoutSeconds) keeps the
+ * exact limit.
+ */
+export function attemptDurationSeconds(timeoutSeconds: number): number {
+  return Math.max(MIN_ATTEMPT_SECONDS, timeoutSeconds);
+}
+
 /** Registered job definitions by name, looked up (or registered) once per scheduler. */
 export class JobDefinitions {
   private readonly arns = new Map<string, Promise<string>>();

@@ -1,5 +1,16 @@
-import { PluginError, loadConfig, registry, requireSecretReferences, type ComputeDecorator, type LaunchPlan, type LaunchedTask, type LauncherRun, type TaskLaunch } from '@flowkit/core/plugin';
-import type { KubernetesAttributes } from './attributes';
+import {
+  PluginError,
+  loadConfig,
+  registry,
+  requireSecretReferences,
+  type ComputeDecorator,
+  type GraphStep,
+  type LaunchPlan,
+  type LaunchedTask,
+  type LauncherRun,
+  type TaskLaunch,
+} from '@flowkit/core/plugin';
+import { validateKubernetesAttributes, type KubernetesAttributes } from './attributes';
 import { KubeSession } from './kubeSession';
 import { KubernetesSettings } from './settings';
 import { kubernetesChecks } from './taskPlugin';
@@ -7,20 +18,26 @@ import { kubernetesChecks } from './taskPlugin';
 /** `@kubernetes` and `--with kubernetes`: the step's attempts run as Kubernetes Jobs. */
 export class KubernetesDecorator implements ComputeDecorator {
   readonly name = kubernetesChecks.name;
-  readonly validate = kubernetesChecks.validate;
   private session?: KubeSession;
 
+  /**
+   * kubernetesChecks' checks, and, before any Job of the run: a secret setting set here reaches a pod only from a
+   * Secret it loads (envFrom) under the setting's name, so each step must name one, itself or through the setting.
+   */
+  validate(attributes: Record<string, unknown>, step: GraphStep): Record<string, unknown> {
+    const config = loadConfig();
+    const checked = validateKubernetesAttributes(attributes, config);
+    requireSecretReferences(
+      config,
+      () => checked.secrets.length > 0,
+      (name) => `store it in a Kubernetes Secret under the key ${name}, and name that Secret in @kubernetes({ secrets: [...] }) on step '${step.name}' or in ${KubernetesSettings.secrets}`,
+      `the pods of step '${step.name}'`,
+    );
+    return { ...checked };
+  }
+
   onLaunch(attributes: Record<string, unknown>, plan: LaunchPlan): void {
-    // Read at launch: a @timeout after this decorator sets the plan's timeout later (the Job's deadline follows it).
-    plan.compute = {
-      decorator: this,
-      attributes: {
-        ...attributes,
-        get timeoutSeconds() {
-          return plan.timeoutSeconds;
-        },
-      },
-    };
+    plan.compute = { decorator: this, attributes };
   }
 
   async runStarted(run: LauncherRun): Promise<void> {
@@ -29,15 +46,12 @@ export class KubernetesDecorator implements ComputeDecorator {
         hint: 'run with --datastore s3 (and FLOWKIT_DATASTORE_SYSROOT_S3=s3://bucket/prefix)',
       });
     }
-    const config = loadConfig();
-    // Pods get a secret setting only from a Secret they load (envFrom), under the setting's name.
-    requireSecretReferences(config, () => config.get(KubernetesSettings.secrets) !== undefined, (name) => `store it in a Kubernetes Secret under the key ${name} and name that Secret in ${KubernetesSettings.secrets}`);
-    this.session = await KubeSession.open(config, run);
+    this.session = await KubeSession.open(loadConfig(), run);
   }
 
   launch(task: TaskLaunch, attributes: Record<string, unknown>): Promise<LaunchedTask> {
     if (!this.session) throw new PluginError('@kubernetes launched a task outside a run.');
-    return this.session.submit(task, attributes as unknown as KubernetesAttributes & { timeoutSeconds?: number });
+    return this.session.submit(task, attributes as unknown as KubernetesAttributes);
   }
 
   async runFinished(): Promise<void> {

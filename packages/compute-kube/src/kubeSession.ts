@@ -54,7 +54,7 @@ export class KubeSession {
     return new KubeSession(cluster, config, run);
   }
 
-  async submit(task: TaskLaunch, attributes: KubernetesAttributes & { timeoutSeconds?: number }): Promise<LaunchedTask> {
+  async submit(task: TaskLaunch, attributes: KubernetesAttributes): Promise<LaunchedTask> {
     const namespace = attributes.namespace ?? this.cluster.namespace;
     await this.watch(namespace);
     const command = await task.remote();
@@ -69,7 +69,7 @@ export class KubeSession {
       attributes,
       resources: podResources(attributes, task.resources),
       ttlSecondsAfterFinished: this.ttlSeconds,
-      activeDeadlineSeconds: attributes.timeoutSeconds === undefined ? undefined : attributes.timeoutSeconds + DEADLINE_MARGIN_SECONDS,
+      activeDeadlineSeconds: task.timeoutSeconds === undefined ? undefined : task.timeoutSeconds + DEADLINE_MARGIN_SECONDS,
     });
     // Known before it is created: the watch may tell of the Job before the create answers.
     const job = new KubeJob(name, namespace, this.context);

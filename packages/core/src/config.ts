@@ -68,11 +68,11 @@ export function remoteEnv(env: Record<string, string>): Record<string, string> {
 
 /**
  * Refuses, before anything is submitted, a secret setting set here that no remote task could get: one that
- * `referenced` says the backend has no reference for. `how` says how to pass it.
+ * `referenced` says the backend has no reference for. `how` says how to pass it; `who` names the tasks refused.
  */
-export function requireSecretReferences(config: Config, referenced: (name: string) => boolean, how: (name: string) => string): void {
+export function requireSecretReferences(config: Config, referenced: (name: string) => boolean, how: (name: string) => string, who = 'remote tasks'): void {
   const missing = [...secretSettings].find((name) => config.get(name) !== undefined && !referenced(name));
-  if (missing !== undefined) throw new ConfigError(`${missing} is a secret: remote tasks get it only by reference, and none is configured.`, { hint: how(missing) });
+  if (missing !== undefined) throw new ConfigError(`${missing} is a secret: ${who} get it only by reference, and none is configured.`, { hint: how(missing) });
 }
 
 export function configHome(env: NodeJS.ProcessEnv = process.env): string {

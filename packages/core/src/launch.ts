@@ -35,14 +35,29 @@ export interface LauncherRun {
   metadata: string;
 }
 
-/** The run's code package where a task away from this machine fetches it. */
-export interface PublishedCodePackage {
-  /** sha256 of the bundle, checked by the bootstrap before it runs a byte of it. */
+/** A file of the flow's directory that goes in the code package beside the bundle (`--package-suffixes`). */
+export interface PackagedFile {
+  /** Where it is, relative to the flow's directory (`/`-separated): where a task elsewhere finds it, relative to its working directory. */
+  path: string;
+  /** Its absolute path here (a symlink's target is read). */
+  source: string;
+  size: number;
+}
+
+/** A blob of the code package in the run's datastore, addressed by its content. */
+export interface PublishedBlob {
+  /** Its sha256, checked by the bootstrap before it uses a byte of it. */
   sha: string;
   /** Its key in the run's datastore. */
   key: string;
   /** A URL the bootstrap reads with no credentials: presigned for an object store, `file://` for a local root. */
   url: string;
+}
+
+/** The run's code package where a task away from this machine fetches it: the bundle, and the files asked for beside it. */
+export interface PublishedCodePackage extends PublishedBlob {
+  /** The packaged files (one archive), unpacked into the task's working directory; none asked for: absent. */
+  files?: PublishedBlob;
 }
 
 /** How to run a task in an image that has nothing but Node. */
@@ -71,6 +86,11 @@ export interface TaskLaunch {
   /** The run's settings (FLOWKIT_*) and the step's own variables; the host's other variables are not in it. */
   env: Record<string, string>;
   resources: TaskResources;
+  /**
+   * The step's @timeout, for the attempts that run its code. The scheduler stops the task then; a backend sets
+   * its own deadline from it too (a Job's activeDeadlineSeconds), which holds when the scheduler is gone.
+   */
+  timeoutSeconds?: number;
   /**
    * Publishes the run's code package to its datastore (once per run) and returns the command that runs
    * this attempt from it with Node alone. A task launched this way saves its own logs and records, so

@@ -22,7 +22,7 @@ export type {
   TaskHookContext,
   UrlReader,
 } from './plugins';
-export type { ComputeDecorator, LaunchedTask, Launcher, LauncherRun, LaunchPlan, PublishedCodePackage, RemoteTaskCommand, TaskExit, TaskLaunch, TaskResources } from './launch';
+export type { ComputeDecorator, LaunchedTask, Launcher, LauncherRun, LaunchPlan, PackagedFile, PublishedBlob, PublishedCodePackage, RemoteTaskCommand, TaskExit, TaskLaunch, TaskResources } from './launch';
 export { makeStepDecorator, makeFlowDecorator } from './decorators';
 export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorators';
 export { envVarsAttribute, formatTable, integer, nodeImage, numberAttribute, numberOption, positive, refuseUnknown, stringAttribute } from './attributes';

@@ -6,7 +6,7 @@ import type { CurrentTask } from './current';
 import { PluginError } from './errors';
 import type { FlowSpec } from './flowspec';
 import type { FlowGraph, GraphStep } from './graph';
-import type { LaunchPlan } from './launch';
+import type { LaunchPlan, PackagedFile } from './launch';
 import type { ParameterDefinition } from './parameter';
 import type { AttemptOutcome, AttemptRecord, RunFilter, RunRecord, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 import type { Bytes, Serializer } from './serialization';
@@ -172,8 +172,11 @@ export interface PreparedFlow {
   file: string;
   flowDir: string;
   graph: FlowGraph;
-  /** The bundle of the flow and the plugins its tasks use: a local file `<sha>.js`, its source map beside it. */
-  codePackage: { path: string; sha: string };
+  /**
+   * The bundle of the flow and the plugins its tasks use: a local file `<sha>.js`, its source map beside it; and the
+   * files of the flow's directory asked for by suffix (`--package-suffixes`), which tasks elsewhere get beside it.
+   */
+  codePackage: { path: string; sha: string; files?: PackagedFile[] };
   flowClass: new () => FlowSpec;
   /** Parameter definitions by field name. */
   parameters: Map<string, ParameterDefinition>;
@@ -185,7 +188,7 @@ export interface PreparedFlow {
 export interface CliContext {
   readonly config: Config;
   /** Lints and bundles a flow file; `choices` as `run` takes them (`with` in `--with` form: `batch:cpu=2`). */
-  prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[] }): Promise<PreparedFlow>;
+  prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[]; packageSuffixes?: string }): Promise<PreparedFlow>;
 }
 
 /** The part of the CLI's yargs 17 `Argv` an extension adds commands with (a plugin need not depend on yargs). */
@@ -256,6 +259,8 @@ export class PluginRegistry {
       try {
         plugin.register(this);
       } finally {
+  /** The flow's class decorators: a plugin's flow decorator (a scheduler's `@schedule`) must exist when the flow loads. */
+  flowDecorators: string[];
         this.registering = outer;
       }
     }
@@ -296,6 +301,7 @@ export class PluginRegistry {
   addMetadataProvider(factory: MetadataProviderFactory): this {
     return this.add(Tokens.metadata, factory, `metadata:${factory.name}`);
   }
+      ...needs.flowDecorators.map((name) => `flow-decorator:${name}`),
 
   addStepDecorator(decorator: StepDecorator): this {
     return this.add(Tokens.stepDecorator, decorator, `step-decorator:${decorator.name}`);

@@ -209,6 +209,13 @@ export class FlowDataStore {
     return key;
   }
 
+  /** Stores the files a code package ships beside its bundle (one archive) under `<flow>/_code/`, once; returns its key. */
+  async saveCodePackageFiles(sha: string, archive: Buffer): Promise<string> {
+    const key = `${this.flowName}/_code/${sha}.files`;
+    await this.storage.put(key, archive, { ifAbsent: true });
+    return key;
+  }
+
   taskPrefix(ref: TaskRef): string {
     return `${this.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}`;
   }

@@ -1,18 +1,21 @@
 /*
- * `node -e <this file> <url> <sha256> <map url or -> step <name> ...`: how a task starts in an image that has
- * nothing but Node. It fetches the run's code package, refuses it unless its sha256 matches, runs the task
- * in a scratch directory with its output copied to this process's own (what a backend's log stream shows)
- * and to files, then runs the package's `finish` entry, which saves those logs and the attempt's records to
- * the datastore. It exits as the task did. Node's builtins only: it runs before any FlowKit code exists here.
+ * `node -e <this file> <url> <sha256> <map url or -> <files url or -> <files sha256 or -> step <name> ...`: how a
+ * task starts in an image that has nothing but Node. It fetches the run's code package (the bundle, and the
+ * archive of files asked for by suffix), refuses each part unless its sha256 matches, unpacks the files into a
+ * scratch working directory and runs the task there, with its output copied to this process's own (what a
+ * backend's log stream shows) and to files, then runs the package's `finish` entry, which saves those logs and
+ * the attempt's records to the datastore. It exits as the task did. Node's builtins only: it runs before any
+ * FlowKit code exists here.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 const FETCH_ATTEMPTS = 4;
 
@@ -45,6 +48,28 @@ async function fetchBytes(url: string): Promise<Buffer> {
   }
 }
 
+/** Fetches one part of the code package, refused unless its bytes have the sha256 the command gave. */
+async function fetchChecked(url: string, sha: string, what: string): Promise<Buffer> {
+  const bytes = await fetchBytes(url);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== sha) throw new Error(`the ${what} at ${shown(url)} has sha256 ${actual}, not ${sha}: refusing to run it`);
+  return bytes;
+}
+
+/** Writes the packaged files (runtime's packFiles: gzip of a `[[path, size], ...]` line, then the bytes) under `dir`. */
+function unpackFiles(archive: Buffer, dir: string): void {
+  const data = gunzipSync(archive);
+  const newline = data.indexOf(10);
+  let offset = newline + 1;
+  for (const [path, size] of JSON.parse(data.subarray(0, newline).toString('utf8')) as Array<[string, number]>) {
+    const target = resolvePath(dir, path);
+    if (!target.startsWith(`${dir}${sep}`)) throw new Error(`the code package's file ${path} is outside the task's directory`);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, data.subarray(offset, offset + size));
+    offset += size;
+  }
+}
+
 /** Runs the task, copying each stream to this process's own and to a file; resolves with how it ended. */
 function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout: string; stderr: string }): Promise<string> {
   const child = spawn(process.execPath, [bundle, ...taskArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,19 +90,21 @@ function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout
 }
 
 async function main(): Promise<void> {
-  const [url, sha, mapUrl, ...taskArgs] = process.argv.slice(1) as [string, string, string, ...string[]];
+  const [url, sha, mapUrl, filesUrl, filesSha, ...taskArgs] = process.argv.slice(1) as [string, string, string, string, string, ...string[]];
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-task-'));
+  // The task's working directory holds the packaged files alone: none of them can clash with the bundle or the logs.
+  const work = join(dir, 'work');
+  mkdirSync(work);
   try {
-    const code = await fetchBytes(url);
-    const actual = createHash('sha256').update(code).digest('hex');
-    if (actual !== sha) throw new Error(`the code package at ${shown(url)} has sha256 ${actual}, not ${sha}: refusing to run it`);
     const bundle = join(dir, `${sha}.js`);
-    writeFileSync(bundle, code);
+    writeFileSync(bundle, await fetchChecked(url, sha, 'code package'));
+    if (filesUrl !== '-') unpackFiles(await fetchChecked(filesUrl, filesSha, "code package's files"), work);
     // The source map only turns stack traces back into the flow's own lines: a task runs without it.
     if (mapUrl !== '-') await fetchBytes(mapUrl).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
     const logs = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };
-    const exit = await runTask(bundle, taskArgs, dir, logs);
-    const finish = spawn(process.execPath, [bundle, 'finish', logs.stdout, logs.stderr, exit, ...taskArgs], { cwd: dir, stdio: 'inherit' });
+    const exit = await runTask(bundle, taskArgs, work, logs);
+    // In the task's directory: the records it kept under its scratch root there are what `finish` saves.
+    const finish = spawn(process.execPath, [bundle, 'finish', logs.stdout, logs.stderr, exit, ...taskArgs], { cwd: work, stdio: 'inherit' });
     const saved = await new Promise<number | null>((resolve) => finish.once('exit', resolve).once('error', () => resolve(null)));
     if (saved !== 0) process.stderr.write('FlowKit bootstrap: the task ended but its logs and records could not be saved.\n');
     const signal = constants.signals[exit as keyof typeof constants.signals];

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FlowDefinitionError, FlowKitError, type FlowSpec } from '@flowkit/core';
 import { errorType, mapStacksOfBundle, sourceLocationOf, writeFileAtomically } from '@flowkit/core/internal';
-import type { FlowGraph, FlowKitPlugin } from '@flowkit/core/plugin';
+import type { FlowGraph, FlowKitPlugin, PackagedFile } from '@flowkit/core/plugin';
 import { findFlowClass } from './flowClass';
 
 /** A plugin a run's tasks use: its module, and the lighter one tasks load instead, if it has one. */
@@ -17,6 +17,8 @@ export interface CodePackage {
   /** Absolute path of the bundle. */
   path: string;
   sha: string;
+  /** Files of the flow's directory that tasks elsewhere get beside the bundle (`--package-suffixes`). */
+  files?: PackagedFile[];
 }
 
 /** What requiring a code package gives the process that loads it. */

@@ -1,4 +1,5 @@
 export { buildCodePackage, loadCodePackage } from './codePackage';
+export { collectPackageFiles } from './packageFiles';
 export { findFlowClass } from './flowClass';
 export type { CodePackage, LoadedCodePackage } from './codePackage';
 export { runFlow } from './run';

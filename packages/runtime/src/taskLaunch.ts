@@ -8,12 +8,14 @@ import {
   type DataStore,
   type FlowDataStore,
   type LaunchPlan,
+  type PublishedBlob,
   type PublishedCodePackage,
   type RemoteTaskCommand,
   type TaskLaunch,
   type TaskRef,
 } from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
+import { packFiles } from './packageFiles';
 import { encodeTaskArgs, type TaskArgs } from './taskArgs';
 
 /** How long a code package URL stays valid: a job may wait in a queue for hours (7 days is S3's most). */
@@ -65,6 +67,8 @@ export class TaskLaunches {
       taskArgs: encodeTaskArgs(args),
       env,
       resources: plan.resources,
+      // The fallback attempt runs no user code: the step's timeout is not its to keep (as in the scheduler).
+      timeoutSeconds: args.attempt < plan.userAttempts ? plan.timeoutSeconds : undefined,
       get wentRemote() {
         return wentRemote;
       },
@@ -93,8 +97,8 @@ export interface PublishedPackage {
 }
 
 /**
- * Stores a run's code package and its source map in the datastore, addressed by content (stored once), with
- * URLs a task elsewhere fetches them through.
+ * Stores a run's code package (the bundle, and the files asked for by suffix as one archive) and its source map
+ * in the datastore, each addressed by its content (stored once), with URLs a task elsewhere fetches them through.
  */
 export async function publishCodePackage(codePackage: CodePackage, store: FlowDataStore, storage: DataStore, datastoreName: string): Promise<PublishedPackage> {
   if (!storage.url) {
@@ -102,19 +106,38 @@ export async function publishCodePackage(codePackage: CodePackage, store: FlowDa
       hint: 'run with a datastore that can, e.g. --datastore s3',
     });
   }
+  const sign = storage.url.bind(storage);
+  const publishFiles = async (): Promise<PublishedBlob | undefined> => {
+    if (!codePackage.files?.length) return undefined;
+    const archive = packFiles(codePackage.files);
+    const sha = sha256(archive);
+    const key = await store.saveCodePackageFiles(sha, archive);
+    return { sha, key, url: await sign(key, URL_SECONDS) };
+  };
   // Addressed by the file's own bytes (CodePackage.sha is esbuild's output, before the source map line).
   const code = readFileSync(codePackage.path);
   const sha = sha256(code);
   const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
-  const [url, mapUrl] = await Promise.all([storage.url(key, URL_SECONDS), storage.url(`${key}.map`, URL_SECONDS)]);
-  return { codePackage: { sha, key, url }, mapUrl };
+  const [url, mapUrl, files] = await Promise.all([sign(key, URL_SECONDS), sign(`${key}.map`, URL_SECONDS), publishFiles()]);
+  return { codePackage: { sha, key, url, ...(files && { files }) }, mapUrl };
 }
 
 let bootstrap: string | undefined;
 
+/**
+ * The bootstrap's source as a command carries it: minified, without comments (`node -e` wraps the source in a
+ * function, so a trailing source map comment would swallow its closing brace), for ECS caps a job's command and
+ * environment at 8 KiB.
+ */
+function bootstrapSource(): string {
+  // Loaded here, not at the top: a run that sends no task elsewhere never loads esbuild.
+  const { transformSync } = require('esbuild') as typeof import('esbuild');
+  bootstrap ??= transformSync(readFileSync(require.resolve('./bootstrap'), 'utf8'), { minify: true, legalComments: 'none', platform: 'node', target: 'node20' }).code;
+  return bootstrap;
+}
+
 /** The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. */
 export function bootstrapArgv(published: PublishedPackage, taskArgs: string[]): string[] {
-  // `node -e` wraps the source in a function: a trailing line comment would swallow its closing brace.
-  bootstrap ??= readFileSync(require.resolve('./bootstrap'), 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
-  return ['node', '-e', bootstrap, published.codePackage.url, published.codePackage.sha, published.mapUrl, ...taskArgs];
+  const { url, sha, files } = published.codePackage;
+  return ['node', '-e', bootstrapSource(), url, sha, published.mapUrl, files?.url ?? '-', files?.sha ?? '-', ...taskArgs];
 }

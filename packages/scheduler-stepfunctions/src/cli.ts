@@ -1,16 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CreateStateMachineCommand, DeleteStateMachineCommand, ListExecutionsCommand, StartExecutionCommand, UpdateStateMachineCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
 import { PluginError, formatTable, integer, numberOption, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
-import { deployedStateMachine, findStateMachine, stateMachineName, withSfn } from './client';
+import { deployedStateMachine, findStateMachine, requireCredentials, stateMachineName, withSfn } from './client';
 import { compileFlow } from './deploy';
+import { applySchedule, deleteSchedule, flowSchedule, scheduleRole } from './eventbridge';
 import { givenParameters } from './parameters';
 import { StepFunctionsSettings } from './settings';
 
-const CREATE_OPTIONS = ['only-json', 'max-workers', 'max-num-splits', 'workflow-timeout', 'tag', 'datastore', 'metadata', 'debug'];
+/** Options of every flowkit command, never a flow parameter. */
+const CLI_OPTIONS = ['quiet', 'color', 'debug'];
+const CREATE_OPTIONS = [...CLI_OPTIONS, 'only-json', 'max-workers', 'max-num-splits', 'workflow-timeout', 'tag', 'datastore', 'metadata', 'package-suffixes'];
 
 /** Every step runs on AWS Batch: `@batch` where written, its defaults elsewhere. */
 const prepare = (context: CliContext, args: Record<string, unknown>) =>
-  context.prepareFlow(args.flow as string, { with: ['batch'], datastore: args.datastore as string | undefined, metadata: args.metadata as string | undefined });
+  context.prepareFlow(args.flow as string, {
+    with: ['batch'],
+    datastore: args.datastore as string | undefined,
+    metadata: args.metadata as string | undefined,
+    packageSuffixes: args['package-suffixes'] === undefined ? undefined : [args['package-suffixes']].flat().join(','),
+  });
 
 function positive(args: Record<string, unknown>, name: string): number | undefined {
   return numberOption(name, args[name], integer(1, Number.MAX_SAFE_INTEGER), 'a whole number from 1', 16);
@@ -26,7 +36,11 @@ function maxNumSplits(args: Record<string, unknown>): number {
 async function create(context: CliContext, args: Record<string, unknown>): Promise<void> {
   const flow = await prepare(context, args);
   const onlyJson = args['only-json'] === true;
-  const name = stateMachineName(context.config, flow.graph.flowName);
+  const flowName = flow.graph.flowName;
+  const name = stateMachineName(context.config, flowName);
+  // Everything create can refuse is refused before it uploads, registers or deploys anything.
+  const schedule = flowSchedule(flow, name);
+  const roles = onlyJson ? undefined : await deployRoles(context.config, flowName, schedule !== undefined);
   const definition = await compileFlow(flow, context.config, {
     onlyJson,
     backends: { datastore: args.datastore as string | undefined, metadata: args.metadata as string | undefined },
@@ -36,33 +50,48 @@ async function create(context: CliContext, args: Record<string, unknown>): Promi
     tags: validateTags(((args.tag as string[] | undefined) ?? []).map(String)),
     parameters: givenParameters(flow, args, CREATE_OPTIONS),
   });
-  if (onlyJson) {
+  if (onlyJson || !roles) {
     process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
     return;
   }
-  const roleArn = context.config.get(StepFunctionsSettings.role);
-  if (!roleArn) throw new PluginError('Step Functions needs the IAM role its state machine runs as.', { hint: `set ${StepFunctionsSettings.role}=arn:aws:iam::<account>:role/<role>` });
   const arn = await withSfn(context.config, async (client) => {
     const existing = await findStateMachine(client, name);
     const body = JSON.stringify(definition);
     if (existing) {
-      await client.send(new UpdateStateMachineCommand({ stateMachineArn: existing, definition: body, roleArn }));
+      await client.send(new UpdateStateMachineCommand({ stateMachineArn: existing, definition: body, roleArn: roles.stateMachine }));
       return existing;
     }
-    return (await client.send(new CreateStateMachineCommand({ name, definition: body, roleArn, type: 'STANDARD' }))).stateMachineArn as string;
+    return (await client.send(new CreateStateMachineCommand({ name, definition: body, roleArn: roles.stateMachine, type: 'STANDARD' }))).stateMachineArn as string;
   });
-  process.stdout.write(`State machine ${name} for ${flow.graph.flowName} is deployed: ${arn}\n`);
+  process.stdout.write(`State machine ${name} for ${flowName} is deployed: ${arn}\n`);
+  const wanted = schedule && roles.schedule ? { schedule, target: { stateMachineArn: arn, roleArn: roles.schedule } } : undefined;
+  const done = await applySchedule(context.config, name, wanted);
+  if (done) process.stdout.write(`${done}\n`);
+}
+
+/** The roles a deployment needs (the schedule's only with `@schedule`), and credentials to deploy with. */
+async function deployRoles(config: Config, flowName: string, scheduled: boolean): Promise<{ stateMachine: string; schedule?: string }> {
+  const stateMachine = config.get(StepFunctionsSettings.role);
+  if (!stateMachine) throw new PluginError('Step Functions needs the IAM role its state machine runs as.', { hint: `set ${StepFunctionsSettings.role}=arn:aws:iam::<account>:role/<role>` });
+  const schedule = scheduled ? scheduleRole(config, flowName) : undefined;
+  await requireCredentials(config, flowName);
+  return { stateMachine, schedule };
 }
 
 async function trigger(context: CliContext, args: Record<string, unknown>): Promise<void> {
   const flow = await prepare(context, args);
-  const parameters = givenParameters(flow, args, ['debug']);
+  const parameters = givenParameters(flow, args, [...CLI_OPTIONS, 'run-id-file']);
+  const runIdFile = args['run-id-file'] as string | undefined;
+  if (runIdFile !== undefined && !statSync(dirname(resolve(runIdFile)), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new PluginError(`--run-id-file ${runIdFile}: its directory does not exist.`, { hint: 'give --run-id-file a file in an existing directory' });
+  }
   const executionName = randomUUID();
   await withSfn(context.config, async (client) => {
     const stateMachineArn = await deployedStateMachine(client, stateMachineName(context.config, flow.graph.flowName));
     const started = await client.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify({ parameters }) }));
     process.stdout.write(`Run sfn-${executionName} of ${flow.graph.flowName} started: ${started.executionArn}\n`);
   });
+  if (runIdFile !== undefined) writeFileSync(runIdFile, `sfn-${executionName}`);
 }
 
 const STATUSES: Record<string, ExecutionStatus> = { running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED' };
@@ -92,8 +121,13 @@ async function executions(client: SFNClient, config: Config, flow: PreparedFlow,
 async function remove(context: CliContext, args: Record<string, unknown>): Promise<void> {
   const flow = await prepare(context, args);
   const name = stateMachineName(context.config, flow.graph.flowName);
-  await withSfn(context.config, async (client) => client.send(new DeleteStateMachineCommand({ stateMachineArn: await deployedStateMachine(client, name) })));
-  process.stdout.write(`State machine ${name} is deleted; runs already started keep their records.\n`);
+  await withSfn(context.config, async (client) => {
+    const stateMachineArn = await deployedStateMachine(client, name);
+    // The schedule first, so it never starts a state machine that is gone.
+    const unscheduled = await deleteSchedule(context.config, name);
+    await client.send(new DeleteStateMachineCommand({ stateMachineArn }));
+    process.stdout.write(`State machine ${name} is deleted; runs already started keep their records.\n${unscheduled ? `${unscheduled}\n` : ''}`);
+  });
 }
 
 const flowArgument = (cli: CommandLine) => cli.positional('flow', { type: 'string', describe: 'The flow file', demandOption: true });
@@ -117,10 +151,16 @@ export function stepFunctionsCli(): CliExtension {
                 .option('tag', { type: 'string', array: true, describe: 'Tag every run (repeatable)' })
                 .option('datastore', { type: 'string', describe: 'Where runs store artifacts (s3)' })
                 .option('metadata', { type: 'string', describe: 'Where runs are recorded (service)' })
+                .option('package-suffixes', { type: 'string', describe: "Ship the flow directory's files with these suffixes in the code package (.csv,.json)" })
                 .strict(false),
             run(create),
           )
-          .command('trigger <flow>', 'Start a run of the deployed flow (parameters as options)', (c) => flowArgument(c).strict(false), run(trigger))
+          .command(
+            'trigger <flow>',
+            'Start a run of the deployed flow (parameters as options)',
+            (c) => flowArgument(c).option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it started' }).strict(false),
+            run(trigger),
+          )
           .command(
             'list-runs <flow>',
             "List the deployed flow's runs, newest first",

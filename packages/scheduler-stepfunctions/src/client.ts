@@ -34,10 +34,30 @@ export async function deployedStateMachine(client: SFNClient, name: string): Pro
   return arn;
 }
 
+const NO_CREDENTIALS_HINT = 'set AWS_PROFILE (a profile in ~/.aws/config; `aws sso login` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them';
+
+/**
+ * Fails in one line when the SDK's default chain finds no credentials, so `create` stops before it uploads or
+ * registers anything (the first call to fail would otherwise be the code package's upload, named as an S3 write).
+ */
+export async function requireCredentials(config: Config, flowName: string): Promise<void> {
+  const client = sfnClient(config);
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    throw new PluginError(`No AWS credentials found for Step Functions to deploy ${flowName}.`, { hint: NO_CREDENTIALS_HINT, cause: error });
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function withSfn<T>(config: Config, use: (client: SFNClient) => Promise<T>): Promise<T> {
   const client = sfnClient(config);
   try {
     return await use(client);
+  } catch (error) {
+    if ((error as Error).name === 'CredentialsProviderError') throw new PluginError('No AWS credentials found for Step Functions.', { hint: NO_CREDENTIALS_HINT, cause: error });
+    throw error;
   } finally {
     client.destroy();
   }

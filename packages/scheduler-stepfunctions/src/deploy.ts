@@ -21,7 +21,10 @@ export interface DeployOptions {
 }
 
 /** Stands in for the code package in `--only-json` output, which publishes nothing. */
-const UNPUBLISHED: PublishedPackage = { codePackage: { sha: '<sha256 of the code package>', key: '', url: '<code package URL, published by create>' }, mapUrl: '-' };
+function unpublished(flow: PreparedFlow): PublishedPackage {
+  const files = flow.codePackage.files?.length ? { files: { sha: '<sha256 of the packaged files>', key: '', url: '<packaged files URL, published by create>' } } : {};
+  return { codePackage: { sha: '<sha256 of the code package>', key: '', url: '<code package URL, published by create>', ...files }, mapUrl: '-' };
+}
 const RUN = 'sfnrunplaceholder';
 const TASK = 'sfntaskplaceholder';
 
@@ -36,7 +39,7 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
   const { storage } = openBackends(options.backends, config, flow.flowDir);
   const { bucket, prefix } = s3Location(storage.root);
   const store = new FlowDataStore(storage, flow.graph.flowName, registry.serializers());
-  const published = options.onlyJson ? UNPUBLISHED : await publishCodePackage(flow.codePackage, store, storage, names.datastoreName);
+  const published = options.onlyJson ? unpublished(flow) : await publishCodePackage(flow.codePackage, store, storage, names.datastoreName);
   const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(published, []) as [string, string, string, ...string[]];
   const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource, secrets)]));
   if (!options.onlyJson) await registerJobDefinitions(config, [...jobs.values()].map((job) => job.definition));

@@ -1,4 +1,4 @@
-import { BOOTSTRAP_VARIABLE } from '@flowkit/compute-batch';
+import { BOOTSTRAP_VARIABLE, attemptDurationSeconds } from '@flowkit/compute-batch';
 import type { LaunchPlan } from '@flowkit/core/plugin';
 import { formatLiteral, type Json } from './asl';
 import type { JobParameters } from './compiler';
@@ -47,8 +47,7 @@ export class BatchJobs implements JobParameters {
     const timeout = d.plan(stepName).timeoutSeconds;
     return {
       ...this.submit(stepName, stepName, args, parameters, attempt === 'retry' ? { 'flowkit.attempt.$': RETRY_COUNT } : { 'flowkit.attempt': String(attempt) }),
-      // Batch stops a job at the earliest after 60 s; the state's TimeoutSeconds is the exact limit.
-      ...(timeout === undefined ? {} : { Timeout: { AttemptDurationSeconds: Math.max(60, timeout) } }),
+      ...(timeout === undefined ? {} : { Timeout: { AttemptDurationSeconds: attemptDurationSeconds(timeout) } }),
     };
   }
 

@@ -6,4 +6,8 @@ export const StepFunctionsSettings = {
   prefix: 'FLOWKIT_SFN_STATE_MACHINE_PREFIX',
   /** Another Step Functions endpoint than AWS's (a VPC endpoint, a test server). */
   endpoint: 'FLOWKIT_SFN_ENDPOINT_URL',
+  /** The role EventBridge Scheduler starts a `@schedule` flow's state machine as (states:StartExecution on it). */
+  eventsRole: 'FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE',
+  /** Another EventBridge Scheduler endpoint than AWS's (a VPC endpoint, a test server). */
+  schedulerEndpoint: 'FLOWKIT_EVENTBRIDGE_SCHEDULER_ENDPOINT_URL',
 } as const;

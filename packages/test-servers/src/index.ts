@@ -9,3 +9,6 @@ export type { GcsRequest, GcsTestServerOptions } from './gcs/gcsServer';
 export { StepFunctionsTestServer } from './stepfunctions/sfnServer';
 export type { StepFunctionsTestServerOptions } from './stepfunctions/sfnServer';
 export type { Execution as StepFunctionsExecution, ExecutionStatus } from './stepfunctions/execution';
+export { SchedulerTestServer } from './scheduler/schedulerServer';
+export type { SchedulerTestServerOptions } from './scheduler/schedulerServer';
+export type { Schedule as EventBridgeSchedule } from './scheduler/schedulerApi';

@@ -1,19 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { openBackends, parameterValues } from '@flowkit/core/internal';
+import { openBackends, parameterValues, printable } from '@flowkit/core/internal';
 import { ParameterError, resolveUser, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
 import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
 import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
-const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'quiet', 'color', 'run-id-file', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+
+/** Packaged files named one by one when a run starts; past this many, a count. */
+const FILES_SHOWN = 20;
 
 export interface RunArgs {
   tag?: string[];
   'max-workers': number;
   'max-num-splits': number;
   with?: string[];
+  'package-suffixes'?: string;
   quiet: boolean;
   color: boolean;
   'run-id-file'?: string;
@@ -34,6 +38,10 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
     .option('max-num-splits', { requiresArg: true, default: 100, describe: 'Most tasks one foreach may start' })
     .option('with', { type: 'string', array: true, describe: 'Add a decorator to every step: --with retry, --with timeout:seconds=60' })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
+    .option('package-suffixes', {
+      type: 'string',
+      describe: "Ship the flow directory's files with these suffixes in the code package (--package-suffixes .csv,.json): remote tasks find them in their working directory; the run lists them",
+    })
     .options(backendOptions);
   for (const [field, definition] of withParameters ? (flow?.parameters ?? []) : []) {
     if (RUN_OPTIONS.includes(definition.name)) {
@@ -50,6 +58,13 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
 
 function describeParameter(definition: ParameterDefinition): string {
   const shown = typeof definition.default === 'function' ? '(computed)' : JSON.stringify(definition.default);
+/** What `--package-suffixes` put in the code package, as the run shows it. */
+function packagedFiles(paths: string[]): string {
+  if (paths.length === 0) return 'Code package: no file of the flow\'s directory has one of the --package-suffixes; only the bundle goes.';
+  const more = paths.length > FILES_SHOWN ? ` and ${paths.length - FILES_SHOWN} more` : '';
+  return `Code package: the bundle and ${paths.length} file${paths.length === 1 ? '' : 's'} by suffix: ${paths.slice(0, FILES_SHOWN).join(', ')}${more}.`;
+}
+
   const parts = [definition.help ?? '', definition.include ? '[file or URL, stored as an artifact]' : `[${definition.type}]`];
   if (definition.required) parts.push('[required]');
   else if (definition.default !== undefined) parts.push(`[default: ${shown}]`);
@@ -72,6 +87,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
 
   let scheduler: Scheduler | undefined;
   let interrupted = false;
+  if (flow.codePackage.files) console.info(packagedFiles(flow.codePackage.files.map((file) => printable(file.path))));
   // Before the run is recorded there are no tasks to stop, only reads (IncludeFile) to abort.
   const beforeRun = new AbortController();
   const onInterrupt = () => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
 /** The two AWS protocols this server speaks; they differ in how an error names its type. */
@@ -108,4 +108,22 @@ export function page<T>(items: T[], offset: number, limit: number): { items: T[]
   const slice = items.slice(offset, offset + limit);
   const next = offset + slice.length;
   return next < items.length ? { items: slice, nextToken: encodeOffsetToken(next) } : { items: slice };
+}
+
+/** An HTTP server on a free loopback port, handling each request with `handle` (a failing handler drops the connection). */
+export async function listenLocally(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Server> {
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+/** Closes the port, dropping open (keep-alive) connections rather than waiting for clients to let go. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { S3Client } from '@aws-sdk/client-s3';
-import { AwsError, parseJson, readBody, sendJson } from '../batch/wire';
+import { AwsError, closeServer, listenLocally, parseJson, readBody, sendJson } from '../batch/wire';
 import type { Execution } from './execution';
 import { SfnApi } from './sfnApi';
 
@@ -45,19 +45,16 @@ export class StepFunctionsTestServer {
     const batch = new BatchClient({ endpoint: options.batchEndpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const s3 = options.s3 && new S3Client({ endpoint: options.s3.endpoint, forcePathStyle: true, region, credentials: { accessKeyId: options.s3.accessKeyId, secretAccessKey: options.s3.secretAccessKey } });
     const api = new SfnApi(region, { batch, s3, pollMs: options.pollMs ?? 50, retryIntervalMs: options.retryIntervalMs });
-    const server = createServer((req, res) => {
-      void (async () => {
-        try {
-          const target = String(req.headers['x-amz-target'] ?? '');
-          if (req.method !== 'POST' || !target.startsWith(TARGET)) throw new AwsError(400, 'UnknownOperationException', `Expected POST with X-Amz-Target ${TARGET}<Operation>.`);
-          sendJson(res, 200, api.handle(target.slice(TARGET.length), parseJson(await readBody(req))), CONTENT_TYPE);
-        } catch (error) {
-          const aws = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', (error as Error).message);
-          sendJson(res, aws.status, { __type: aws.type, message: aws.message }, CONTENT_TYPE);
-        }
-      })();
+    const server = await listenLocally(async (req, res) => {
+      try {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        if (req.method !== 'POST' || !target.startsWith(TARGET)) throw new AwsError(400, 'UnknownOperationException', `Expected POST with X-Amz-Target ${TARGET}<Operation>.`);
+        sendJson(res, 200, api.handle(target.slice(TARGET.length), parseJson(await readBody(req))), CONTENT_TYPE);
+      } catch (error) {
+        const aws = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', (error as Error).message);
+        sendJson(res, aws.status, { __type: aws.type, message: aws.message }, CONTENT_TYPE);
+      }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return new StepFunctionsTestServer(server, api, { batch, s3 }, region);
   }
 
@@ -85,10 +82,7 @@ export class StepFunctionsTestServer {
   async stop(): Promise<void> {
     for (const execution of this.executions()) execution.stop('States.Aborted', 'test server stopped');
     await Promise.all(this.executions().map((execution) => execution.settled));
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     this.batch.destroy();
     this.s3?.destroy();
   }
