@@ -21,18 +21,7 @@ export function packageSuffixes(text: string): string[] {
   return suffixes;
 }
 
-/** Options every command that reads or writes run data takes. */
-export const backendOptions = {
-  datastore: { type: 'string', describe: 'Datastore plugin to use (default: local)' },
-  'datastore-root': { type: 'string', describe: 'Where the datastore keeps its data (default: .flowkit next to the flow)' },
-  metadata: { type: 'string', describe: 'Metadata provider plugin to use (default: local)' },
-} as const;
-
-/** Options of the commands that read runs. */
-export const readOptions = {
-  ...backendOptions,
-  namespace: { type: 'string', describe: "Read runs in this namespace (default user:<you>; '' for all)" },
-} as const;
+export { backendOptions, readOptions } from '@flowkit/core/plugin';
 
 /** Refuses a file option (`dump --file`, `run --run-id-file`) whose file cannot be written, before any work is done. */
 export function checkOutputFile(option: string, file: string): string {

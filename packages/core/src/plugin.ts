@@ -38,6 +38,8 @@ export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transitio
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { PathspecKind } from './pathspec';
 export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretReferences, resolveUser, secretSetting } from './config';
+export { bearerToken, isLoopback, serveUntilStopped, tokenMatches } from './serve';
+export { backendOptions, readOptions } from './cliOptions';
 export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
 export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';

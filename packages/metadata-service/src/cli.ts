@@ -1,4 +1,4 @@
-import { ConfigError, integer, loadConfig, numberOption, positive, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
+import { ConfigError, integer, loadConfig, numberOption, positive, serveUntilStopped, type CliExtension, type CommandLine } from '@flowkit/core/plugin';
 import { ServiceSettings } from './settings';
 
 function startOptions(args: Record<string, unknown>) {
@@ -22,27 +22,14 @@ function startOptions(args: Record<string, unknown>) {
 async function start(args: Record<string, unknown>): Promise<void> {
   const options = startOptions(args);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} metadata-service: ${line}\n`);
-  // Listening for signals before the service starts: a stop that arrives while it starts is not lost.
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const onSignal = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    log('shutting down');
-    stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    // Loaded only here: PostgreSQL's driver is for the service, not for every `flowkit` start or task process.
-    const { startService } = require('./server') as typeof import('./server');
-    const service = await startService({ ...options, log });
-    await stopped;
-    await service.close();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await serveUntilStopped(
+    () => {
+      // Loaded only here: PostgreSQL's driver is for the service, not for every `flowkit` start or task process.
+      const { startService } = require('./server') as typeof import('./server');
+      return startService({ ...options, log });
+    },
+    () => log('shutting down'),
+  );
 }
 
 export const metadataServiceCli: CliExtension = {

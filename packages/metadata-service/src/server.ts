@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type ArtifactRef, type TaskRef } from '@flowkit/core/plugin';
+import { ConfigError, bearerToken, isLoopback, tokenMatches, type ArtifactRef, type TaskRef } from '@flowkit/core/plugin';
 import { Pool } from 'pg';
 import { MetadataDatabase, poolTypes } from './database';
 import { migrate, schemaVersion } from './schema';
@@ -263,18 +262,6 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** Compares digests, so neither the token's length nor its content leaks through timing. */
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-  if (given === undefined) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(token));
-}
-
 /** The database URL without its password, for messages. */
 function describeDatabase(databaseUrl: string): string {
   try {
@@ -335,7 +322,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         send(response, 200, { status: 'ok', schemaVersion: schemaVersion(), heartbeatTimeoutSeconds: timeoutMs / 1000 });
         return;
       }
-      if (options.authToken && !tokenMatches(request.headers.authorization, options.authToken)) {
+      if (options.authToken && !tokenMatches(bearerToken(request.headers.authorization), options.authToken)) {
         throw new HttpError(401, 'unauthorized', request.headers.authorization ? 'The bearer token is not valid.' : 'This metadata service requires a bearer token.', 'set FLOWKIT_SERVICE_AUTH_KEY to the token the service was started with');
       }
       const matches = table.filter((r) => r.pattern.test(url.pathname));
