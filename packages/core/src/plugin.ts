@@ -3,7 +3,7 @@
  * sidecars, serializers, CLI commands): the interfaces, the registry, settings, the datastore layout and its
  * records, and the errors a plugin throws. Names a flow file uses come from `@flowkit/core`.
  */
-export { PluginRegistry, registry } from './plugins';
+export { PluginRegistry, RUN_EVENT_SCHEMA, registry } from './plugins';
 export type {
   CliContext,
   CliExtension,
@@ -19,6 +19,7 @@ export type {
   RunEvent,
   Sidecar,
   StepDecorator,
+  TaskEventIds,
   TaskHookContext,
   UrlReader,
 } from './plugins';
@@ -37,9 +38,9 @@ export { FlowDataStore, MAX_ATTEMPTS, isBlobKey } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { PathspecKind } from './pathspec';
-export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretReferences, resolveUser, secretSetting } from './config';
 export { bearerToken, isLoopback, serveUntilStopped, tokenMatches } from './serve';
 export { backendOptions, readOptions } from './cliOptions';
+export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretReferences, resolveUser, secretSetting } from './config';
 export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
 export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';

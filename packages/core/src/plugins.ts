@@ -154,16 +154,40 @@ export interface FlowDecorator {
   onLaunch?(attributes: Record<string, unknown>, step: GraphStep, plan: LaunchPlan): void;
 }
 
-export type RunEvent =
-  | { type: 'run-started'; flowName: string; runId: string }
-  | { type: 'task-started'; ref: TaskRef; attempt: number }
-  | { type: 'task-finished'; ref: TaskRef; attempt: number; status: 'succeeded' | 'failed' }
-  | { type: 'run-finished'; flowName: string; runId: string; status: 'succeeded' | 'failed' };
+/** The version of the run events' shape: fields are only ever added within one version. */
+export const RUN_EVENT_SCHEMA = 1;
 
-/** Runs beside the scheduler and hears about the run (event loggers, monitors). */
+/** A task's ids in a run event. */
+export interface TaskEventIds {
+  flowName: string;
+  runId: string;
+  stepName: string;
+  taskId: string;
+  /** `flow/run/step/task`. */
+  pathspec: string;
+  attempt: number;
+}
+
+/**
+ * What the scheduler says as a run goes (`flowkit run --events FILE` writes each as a JSON line): every event has
+ * `schema` (RUN_EVENT_SCHEMA), `type` and `time` (ISO 8601).
+ */
+export type RunEvent = { schema: number; time: string } & (
+  | { type: 'run-started'; flowName: string; runId: string; user: string; tags: string[]; originRunId?: string }
+  | ({ type: 'task-started'; where: string } & TaskEventIds)
+  | ({ type: 'task-finished'; status: 'succeeded' | 'failed'; durationMs: number; cause?: string } & TaskEventIds)
+  | { type: 'run-finished'; flowName: string; runId: string; status: 'succeeded' | 'failed'; durationMs: number; failure?: string }
+);
+
+/**
+ * Hears about every run (event loggers, monitors). Events arrive in order, one at a time: the next waits until the
+ * promise `event` returned settles. A sidecar never slows or fails a run: one that falls behind loses events past
+ * a bounded queue (counted and reported at the end), one that throws is reported, and `close` is awaited briefly
+ * when the run ends.
+ */
 export interface Sidecar {
   readonly name: string;
-  event(event: RunEvent): void;
+  event(event: RunEvent): void | Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -235,6 +259,8 @@ export interface TaskNeeds {
   dataStores: string[];
   metadata: string;
   stepDecorators: string[];
+  /** The flow's class decorators: a plugin's flow decorator (a scheduler's `@schedule`) must exist when the flow loads. */
+  flowDecorators: string[];
 }
 
 /**
@@ -259,8 +285,6 @@ export class PluginRegistry {
       try {
         plugin.register(this);
       } finally {
-  /** The flow's class decorators: a plugin's flow decorator (a scheduler's `@schedule`) must exist when the flow loads. */
-  flowDecorators: string[];
         this.registering = outer;
       }
     }
@@ -277,6 +301,7 @@ export class PluginRegistry {
       ...needs.dataStores.map((name) => `datastore:${name}`),
       `metadata:${needs.metadata}`,
       ...needs.stepDecorators.map((name) => `step-decorator:${name}`),
+      ...needs.flowDecorators.map((name) => `flow-decorator:${name}`),
     ]);
     return (this.provided.get(pluginName) ?? []).some((item) => wanted.has(item) || item.startsWith('serializer:'));
   }
@@ -301,7 +326,6 @@ export class PluginRegistry {
   addMetadataProvider(factory: MetadataProviderFactory): this {
     return this.add(Tokens.metadata, factory, `metadata:${factory.name}`);
   }
-      ...needs.flowDecorators.map((name) => `flow-decorator:${name}`),
 
   addStepDecorator(decorator: StepDecorator): this {
     return this.add(Tokens.stepDecorator, decorator, `step-decorator:${decorator.name}`);

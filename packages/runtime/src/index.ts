@@ -6,6 +6,7 @@ export { runFlow } from './run';
 export type { RunRequest, RunResult } from './run';
 export { Scheduler } from './scheduler';
 export { RunConsole, timestamp } from './console';
+export { JsonLinesSidecar } from './events';
 export { parseWithSpec, resolveStepDecorators } from './decorators';
 export type { ResolvedDecorator } from './decorators';
 export { encodeTaskArgs, decodeTaskArgs } from './taskArgs';

@@ -11,9 +11,11 @@ import {
   type Launcher,
   type LauncherRun,
   type MetadataProvider,
+  type Sidecar,
 } from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
+import { RunEvents } from './events';
 import { planLaunches } from './launchPlans';
 import { LocalLauncher } from './localLauncher';
 import { recordParameters } from './parameters';
@@ -49,6 +51,8 @@ export interface RunRequest {
   version: string;
   /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
   resume?: { originRunId?: string; step?: string };
+  /** Sidecars of this run only (`--events FILE`), beside every registered one. */
+  sidecars?: Sidecar[];
   /** Stops the run before it is recorded (Ctrl-C while an IncludeFile is read). */
   signal?: AbortSignal;
   /** Called with the run id as soon as it exists (for `--run-id-file`, signal handling). */
@@ -84,6 +88,9 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     systemTags: [`user:${request.user}`, 'runtime:dev', `flowkit_version:${request.version}`],
     ...(originRunId === undefined ? {} : { originRunId }),
   });
+  const startedAt = Date.now();
+  const events = new RunEvents([...registry.sidecars(), ...(request.sidecars ?? [])], console);
+  events.emit({ type: 'run-started', flowName: graph.flowName, runId: run.runId, user: request.user, tags: request.tags, ...(originRunId === undefined ? {} : { originRunId }) });
   console.info(`Workflow starting (run-id ${run.runId}):`);
   if (originRunId !== undefined) console.info(`Resuming run ${originRunId}${resume?.resumeStep ? ` from step '${resume.resumeStep}'` : ''}: finished tasks before it are cloned.`);
   if (resume?.changed.length) console.info(`The flow changed since run ${originRunId}; these steps run again instead of being cloned: ${resume.changed.join(', ')}.`);
@@ -127,7 +134,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     launcher: localLauncher,
     launches: new TaskLaunches({ store, storage: request.storage, datastoreName: request.datastoreName, codePackage: request.codePackage, runEnv }),
     hostBoundRoot: registry.metadataProvider(request.metadataName).hostBound ? request.localRoot : undefined,
-    sidecars: registry.sidecars(),
+    events,
   });
   request.onRunStarted?.(run.runId, scheduler);
   let succeeded = false;
@@ -139,6 +146,9 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
       await launcher.runFinished?.(launcherRun, succeeded ? 'succeeded' : 'failed').catch((error: unknown) => console.error(`Cleaning up after the run failed: ${(error as Error).message}`));
     }
     await metadata.finishRun(graph.flowName, run.runId, succeeded ? 'succeeded' : 'failed');
+    const failure = scheduler.failure;
+    events.emit({ type: 'run-finished', flowName: graph.flowName, runId: run.runId, status: succeeded ? 'succeeded' : 'failed', durationMs: Date.now() - startedAt, ...(failure === undefined ? {} : { failure }) });
+    await events.close();
   }
   if (succeeded) console.info('Done!');
   return { runId: run.runId, succeeded, failure: scheduler.failure };

@@ -2,8 +2,9 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, RunEvent, Sidecar, TaskExit, TaskRef } from '@flowkit/core/plugin';
+import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, MetadataProvider, TaskEventIds, TaskExit, TaskRef } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
+import type { RunEvents } from './events';
 import { diedOutcome, exitCause } from './exits';
 import { PARAMETERS_PATH } from './parameters';
 import { readTaskRecords, writeTaskRecords } from './records';
@@ -36,6 +37,7 @@ interface RunningTask {
   launched: LaunchedTask;
   /** Why the launcher could not start it, when it could not. */
   launchFailure?: string;
+  startedAt: number;
 }
 
 export interface SchedulerContext {
@@ -56,7 +58,7 @@ export interface SchedulerContext {
   launches: TaskLaunches;
   /** The local root, when the metadata provider keeps its records there: records of tasks that ran elsewhere are copied in. */
   hostBoundRoot?: string;
-  sidecars: Sidecar[];
+  events: RunEvents;
   /** On resume: finds the origin run's finished task to clone instead of running one. */
   cloner?: Cloner;
 }
@@ -186,11 +188,11 @@ export class Scheduler {
       launchFailure = (error as Error).message;
       launched = notLaunched(launchFailure);
     }
-    const entry: RunningTask = { task, ref: taskRef, attempt, launch, launched, launchFailure };
+    const entry: RunningTask = { task, ref: taskRef, attempt, launch, launched, launchFailure, startedAt: Date.now() };
     this.running.add(entry);
     const label = `${runId}/${task.stepName}/${taskRef.taskId} (${launched.label})`;
     this.context.console.taskInfo(label, attempt === 0 ? 'Task is starting.' : `Task is starting (retry ${attempt}).`);
-    this.emit({ type: 'task-started', ref: taskRef, attempt });
+    this.context.events.emit({ type: 'task-started', ...taskIds(taskRef, attempt), where: launched.label });
     this.supervise(entry, plan, label).catch((error: unknown) => {
       this.context.console.error(`FlowKit could not follow up on task ${label}: ${(error as Error).message}`);
       this.stop('the scheduler failed');
@@ -243,13 +245,15 @@ export class Scheduler {
     const unsaved = !remote || crash || !(await this.context.store.hasLog(ref, attempt, 'stderr')) ? await this.saveLogs(ref, attempt, base) : undefined;
     if (crash) await this.recordCrash(ref, attempt, crash, remote);
     else if (unsaved) await this.recordUnsavedLogs(ref, attempt, unsaved);
+    const finished = { type: 'task-finished', ...taskIds(ref, attempt), durationMs: Date.now() - entry.startedAt } as const;
     if (done && !unsaved) {
       this.context.console.taskInfo(label, 'Task finished successfully.');
-      this.emit({ type: 'task-finished', ref, attempt, status: 'succeeded' });
+      this.context.events.emit({ ...finished, status: 'succeeded' });
       await this.advance(entry.task, ref, attempt);
       return;
     }
-    this.emit({ type: 'task-finished', ref, attempt, status: 'failed' });
+    const cause = crash ?? unsaved ?? (await this.context.metadata.listAttempts(ref)).find((a) => a.attempt === attempt)?.error;
+    this.context.events.emit({ ...finished, status: 'failed', ...(cause === undefined ? {} : { cause }) });
     if (this.failed === undefined && attempt + 1 < plan.userAttempts + (plan.fallbackAttempt ? 1 : 0)) {
       this.context.console.taskInfo(label, `Task failed; retrying${plan.retryDelaySeconds > 0 ? ` in ${plan.retryDelaySeconds} s` : ''}.`);
       await new Promise((resolve) => setTimeout(resolve, plan.retryDelaySeconds * 1000));
@@ -349,9 +353,10 @@ export class Scheduler {
     this.queue.push({ stepName: join, inputPaths: arrived.map((a) => a.path), frames: frames.slice(0, -1) });
   }
 
-  private emit(event: RunEvent): void {
-    for (const sidecar of this.context.sidecars) sidecar.event(event);
-  }
+}
+
+function taskIds(ref: TaskRef, attempt: number): TaskEventIds {
+  return { ...ref, pathspec: `${ref.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}`, attempt };
 }
 
 /** Stands for a task its launcher could not start: it ends at once with the reason on stderr. */

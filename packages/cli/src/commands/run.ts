@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { openBackends, parameterValues, printable } from '@flowkit/core/internal';
 import { ParameterError, resolveUser, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
-import { RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
+import { JsonLinesSidecar, RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
 import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
@@ -21,6 +21,7 @@ export interface RunArgs {
   quiet: boolean;
   color: boolean;
   'run-id-file'?: string;
+  events?: string;
   datastore?: string;
   'datastore-root'?: string;
   metadata?: string;
@@ -37,11 +38,12 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
     .option('max-workers', { requiresArg: true, default: 16, describe: 'Tasks running at once' })
     .option('max-num-splits', { requiresArg: true, default: 100, describe: 'Most tasks one foreach may start' })
     .option('with', { type: 'string', array: true, describe: 'Add a decorator to every step: --with retry, --with timeout:seconds=60' })
-    .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .option('package-suffixes', {
       type: 'string',
       describe: "Ship the flow directory's files with these suffixes in the code package (--package-suffixes .csv,.json): remote tasks find them in their working directory; the run lists them",
     })
+    .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
+    .option('events', { type: 'string', describe: 'Append the run\'s events to this file, one JSON object per line (schema in the README)' })
     .options(backendOptions);
   for (const [field, definition] of withParameters ? (flow?.parameters ?? []) : []) {
     if (RUN_OPTIONS.includes(definition.name)) {
@@ -56,8 +58,6 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
   return withOptions as unknown as Argv<RunArgs>;
 }
 
-function describeParameter(definition: ParameterDefinition): string {
-  const shown = typeof definition.default === 'function' ? '(computed)' : JSON.stringify(definition.default);
 /** What `--package-suffixes` put in the code package, as the run shows it. */
 function packagedFiles(paths: string[]): string {
   if (paths.length === 0) return 'Code package: no file of the flow\'s directory has one of the --package-suffixes; only the bundle goes.';
@@ -65,6 +65,8 @@ function packagedFiles(paths: string[]): string {
   return `Code package: the bundle and ${paths.length} file${paths.length === 1 ? '' : 's'} by suffix: ${paths.slice(0, FILES_SHOWN).join(', ')}${more}.`;
 }
 
+function describeParameter(definition: ParameterDefinition): string {
+  const shown = typeof definition.default === 'function' ? '(computed)' : JSON.stringify(definition.default);
   const parts = [definition.help ?? '', definition.include ? '[file or URL, stored as an artifact]' : `[${definition.type}]`];
   if (definition.required) parts.push('[required]');
   else if (definition.default !== undefined) parts.push(`[default: ${shown}]`);
@@ -77,6 +79,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
   const maxNumSplits = positiveInteger('max-num-splits', args['max-num-splits']);
   const tags = validateTags(args.tag ?? []);
   if (args['run-id-file'] !== undefined) checkOutputFile('run-id-file', args['run-id-file']);
+  if (args.events !== undefined) checkOutputFile('events', args.events);
   const withSpecs = (args.with ?? []).map(parseWithSpec);
   const user = resolveUser(config);
   const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args, { flowName: flow.graph.flowName, userName: user });
@@ -84,10 +87,10 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
   const console = new RunConsole({ quiet: args.quiet, color: args.color });
   console.info(`FlowKit ${VERSION} executing ${flow.graph.flowName} for user:${user}`);
   console.info('Validating your flow...\n    The graph looks good!');
+  if (flow.codePackage.files) console.info(packagedFiles(flow.codePackage.files.map((file) => printable(file.path))));
 
   let scheduler: Scheduler | undefined;
   let interrupted = false;
-  if (flow.codePackage.files) console.info(packagedFiles(flow.codePackage.files.map((file) => printable(file.path))));
   // Before the run is recorded there are no tasks to stop, only reads (IncludeFile) to abort.
   const beforeRun = new AbortController();
   const onInterrupt = () => {
@@ -103,6 +106,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
     const result = await runFlow({
       ...backends,
       signal: beforeRun.signal,
+      sidecars: args.events === undefined ? [] : [new JsonLinesSidecar(args.events)],
       graph: flow.graph,
       codePackage: flow.codePackage,
       flowClass: flow.flowClass,
