@@ -5,7 +5,7 @@ const Sequencer = require('@jest/test-sequencer').default;
  * beside them instead of leaving one long file to run alone at the end. Jest's own order (slowest known
  * first, else largest file) cannot know that on a fresh machine, where conformance files are small.
  */
-const FIRST = ['test/conformance/dev-local', 'test/conformance/s3', 'test/conformance/gcs', 'test/conformance/remote', 'test/conformance/batch', 'test/conformance/kubernetes', 'test/conformance/service'];
+const FIRST = ['test/conformance/dev-local', 'test/conformance/s3', 'test/conformance/gcs', 'test/conformance/remote', 'test/conformance/batch', 'test/conformance/kubernetes', 'test/conformance/service', 'test/conformance/step-functions'];
 
 class LongestFirstSequencer extends Sequencer {
   sort(tests) {

@@ -39,12 +39,13 @@ export function cliChecker(location: RunLocation, flowkitBin: string, options: {
       dumps.set(spec, (async () => {
         const file = join(location.dir, `dump-${spec.replace('/', '-')}.json`);
         await cli(['dump', flow, spec, '--file', file]);
-        const byStep = new Map<string, Array<[number, Record<string, unknown>]>>();
+        const byStep = new Map<string, Array<[string, Record<string, unknown>]>>();
         for (const [pathspec, artifacts] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>)) {
           const [, , step = '', taskId = ''] = pathspec.split('/');
-          byStep.set(step, [...(byStep.get(step) ?? []), [Number(taskId), artifacts]]);
+          byStep.set(step, [...(byStep.get(step) ?? []), [taskId, artifacts]]);
         }
-        return new Map([...byStep].map(([step, tasks]) => [step, tasks.sort(([a], [b]) => a - b).map(([, artifacts]) => artifacts)]));
+        // Task ids in creation order: numbers here (`10` after `9`), foreach indices under an orchestrator (`t-10` after `t-9`).
+        return new Map([...byStep].map(([step, tasks]) => [step, tasks.sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([, artifacts]) => artifacts)]));
       })());
     }
     return dumps.get(spec) as Promise<Map<string, Array<Record<string, unknown>>>>;
@@ -55,7 +56,7 @@ export function cliChecker(location: RunLocation, flowkitBin: string, options: {
     if (!logs.has(stream)) {
       logs.set(stream, (async () => {
         const { stdout } = await cli(['logs', flow, location.runId, ...(stream === 'stderr' ? ['--stderr'] : [])]);
-        const header = new RegExp(`^--- ${flow}/${location.runId}/([^/\\n]+)/\\d+\\n`, 'gm');
+        const header = new RegExp(`^--- ${flow}/${location.runId}/([^/\\n]+)/[^/\\n]+\\n`, 'gm');
         const byStep = new Map<string, string>();
         const heads = [...stdout.matchAll(header)];
         heads.forEach((head, i) => {

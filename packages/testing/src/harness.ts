@@ -15,6 +15,11 @@ export interface Context {
   name: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * A production scheduler (`step-functions`): the flow is deployed with `flowkit <scheduler> create` (taking `args`)
+   * and its run started with `trigger` (taking the test's parameters), instead of `flowkit run`; a resume is local.
+   */
+  scheduler?: string;
 }
 
 export interface Combination {
@@ -56,30 +61,33 @@ export function combinations(filter: { graphs?: string[]; tests?: string[]; cont
   return result;
 }
 
+/** Writes the combination's flow to `<dir>/flow.ts` (its directory made); returns the file. */
+export function writeFlow(combo: Combination, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const flowFile = join(dir, 'flow.ts');
+  writeFileSync(flowFile, generateFlow(combo.graph, combo.template, assignBodies(combo.graph, combo.template) as Map<string, never>));
+  return flowFile;
+}
+
 /**
  * Generates the flow, runs it with the real `flowkit` binary, then checks its results through every
  * checker; throws an error that says which combination, which checker and what differed.
  */
 export async function runCombination(combo: Combination, options: { workDir: string; datastoreRoot: string; flowkitBin: string }): Promise<void> {
   const dir = join(options.workDir, combo.id.replace(/\//g, '__'));
-  mkdirSync(dir, { recursive: true });
-  const flowFile = join(dir, 'flow.ts');
-  writeFileSync(flowFile, generateFlow(combo.graph, combo.template, assignBodies(combo.graph, combo.template) as Map<string, never>));
+  const flowFile = writeFlow(combo, dir);
   const test = new ((require(join(__dirname, 'templates', combo.template.name)) as { default: TemplateClass }).default)() as FlowTest;
   const env = { FLOWKIT_USER: 'conformance', FLOWKIT_DATASTORE_SYSROOT_LOCAL: options.datastoreRoot, ...combo.context.env, ...test.env };
   for (const [name, content] of Object.entries(test.files)) writeFileSync(join(dir, name), content);
   const runIdFile = join(dir, 'run-id');
-  const flowkit = async (command: 'run' | 'resume', args: string[] = []): Promise<{ code: number; output: string } | undefined> => {
+  const cli = (args: string[]) => exec(process.execPath, [options.flowkitBin, ...args], { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const flowkit = async (command: 'run' | 'resume', args: string[] = []): Promise<Failure | undefined> => {
     try {
-      await exec(process.execPath, [options.flowkitBin, command, flowFile, ...args, '--quiet', '--run-id-file', runIdFile, ...combo.context.args, ...(command === 'run' ? test.runArgs : [])], {
-        cwd: dir,
-        env: { ...process.env, ...env },
-        maxBuffer: 1 << 28,
-      });
+      if (command === 'run' && combo.context.scheduler) return await runDeployed(combo.context, cli, flowFile, test.runArgs, runIdFile);
+      await cli([command, flowFile, ...args, '--quiet', '--run-id-file', runIdFile, ...(command === 'resume' && combo.context.scheduler ? [] : combo.context.args), ...(command === 'run' ? test.runArgs : [])]);
       return undefined;
     } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+      return failure(error);
     }
   };
   let failed = await flowkit('run');
@@ -108,6 +116,37 @@ export async function runCombination(combo: Combination, options: { workDir: str
     } catch (error) {
       throw new Error(`${combo.id} [${checker.name} checker]: ${(error as Error).message}\nflow: ${flowFile}`);
     }
+  }
+}
+
+type Failure = { code: number; output: string };
+
+function failure(error: unknown): Failure {
+  const e = error as { code?: number; stdout?: string; stderr?: string };
+  return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+}
+
+/** How often a deployed run's state is read while the harness waits for it. */
+const DEPLOYED_POLL_MS = 500;
+
+/**
+ * A run through a production scheduler: deploy, trigger, then wait (reading `list-runs`) until the run ends. A
+ * failed run's output is its tasks' stderr, where the error that failed it is.
+ */
+async function runDeployed(context: Context, cli: (args: string[]) => Promise<{ stdout: string }>, flowFile: string, parameters: string[], runIdFile: string): Promise<Failure | undefined> {
+  const scheduler = context.scheduler as string;
+  await cli([scheduler, 'create', flowFile, ...context.args]);
+  await cli([scheduler, 'trigger', flowFile, ...parameters, '--run-id-file', runIdFile]);
+  const runId = readFileSync(runIdFile, 'utf8').trim();
+  for (;;) {
+    const { stdout } = await cli([scheduler, 'list-runs', flowFile]);
+    const status = new RegExp(`^${runId}\\s+(\\w+)`, 'm').exec(stdout)?.[1];
+    if (status === 'SUCCEEDED') return undefined;
+    if (status !== undefined && status !== 'RUNNING') {
+      const logs = await cli(['logs', flowFile, runId, '--stderr']).catch(failure);
+      return { code: 1, output: `${scheduler} run ${runId} ended ${status}\n${'stdout' in logs ? logs.stdout : logs.output}` };
+    }
+    await new Promise((resolve) => setTimeout(resolve, DEPLOYED_POLL_MS));
   }
 }
 
