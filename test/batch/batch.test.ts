@@ -257,7 +257,7 @@ export default class PackageFlow extends FlowSpec {
 
   test('a task\'s code package carries the decorator\'s checks, not the AWS SDK clients', async () => {
     expect((await run('square_flow.ts', ['--count', '1'])).code).toBe(0);
-    const packages = (await s3.keys('batch/BatchFlow/_code/')).filter((key) => key.endsWith('.js'));
+    const packages = (await s3.keys('batch/BatchFlow/_code/')).filter((key) => key.endsWith('.cjs'));
     expect(packages.length).toBeGreaterThan(0);
     for (const key of packages) {
       const code = await s3.text(key);

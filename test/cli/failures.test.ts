@@ -280,7 +280,7 @@ describe('the task entry', () => {
   test("`step` with a step the flow does not have is refused up front, naming the flow's steps", async () => {
     const { dir, root, env } = project({ 'fan.ts': foreachFlow('[1]') });
     expect((await flowkit(['run', 'fan.ts'], { cwd: dir, env })).code).toBe(0);
-    const bundle = join(root, '_code', readdirSync(join(root, '_code')).find((name) => name.endsWith('.js')) as string);
+    const bundle = join(root, '_code', readdirSync(join(root, '_code')).find((name) => name.endsWith('.cjs')) as string);
     const backends = ['--datastore', 'local', '--datastore-root', root, '--metadata', 'local', '--local-root', root];
     const result = await runNode(
       [bundle, 'step', 'bodyy', '--run-id', '1', '--task-id', '9', '--attempt', '0', '--user-attempts', '1', '--input-paths', 'start/1', '--max-num-splits', '100', ...backends],

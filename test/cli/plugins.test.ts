@@ -88,7 +88,7 @@ describe('third-party plugins', () => {
       const result = await flowkit(['run', 'plain.ts', ...args], { cwd: dir, env });
       expect(result.code).toBe(exitCode);
       const code = join(dir, '.flowkit', '_code');
-      const newest = readdirSync(code).filter((name) => name.endsWith('.js')).sort((a, b) => statSync(join(code, b)).mtimeMs - statSync(join(code, a)).mtimeMs)[0] as string;
+      const newest = readdirSync(code).filter((name) => name.endsWith('.cjs')).sort((a, b) => statSync(join(code, b)).mtimeMs - statSync(join(code, a)).mtimeMs)[0] as string;
       return readFileSync(join(code, newest), 'utf8');
     };
     const local = await bundleAfter([]);

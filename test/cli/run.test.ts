@@ -234,7 +234,7 @@ export default class ImportsFlow extends FlowSpec {
     const first = await flowkit(['run', 'imports.ts'], { cwd: dir, env });
     expect(first.stdout).toContain('greeting: first');
     expect((await flowkit(['run', 'imports.ts'], { cwd: dir, env })).stdout).toContain('greeting: first');
-    const bundles = () => listFiles(join(root, '_code')).filter((file) => file.endsWith('.js'));
+    const bundles = () => listFiles(join(root, '_code')).filter((file) => file.endsWith('.cjs'));
     expect(bundles()).toHaveLength(1);
     writeFileSync(join(dir, 'greeting.ts'), `export const greeting = 'second';`);
     const edited = await flowkit(['run', 'imports.ts'], { cwd: dir, env });

@@ -258,7 +258,7 @@ describe('@kubernetes', () => {
   }, 120000);
 
   test('a task\'s code package carries the decorator\'s checks, not the Kubernetes client', async () => {
-    const packages = (await s3.keys('kube/KubeFlow/_code/')).filter((key) => key.endsWith('.js'));
+    const packages = (await s3.keys('kube/KubeFlow/_code/')).filter((key) => key.endsWith('.cjs'));
     expect(packages.length).toBeGreaterThan(0);
     for (const key of packages) {
       const code = await s3.text(key);

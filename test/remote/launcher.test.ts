@@ -142,7 +142,7 @@ describe('remote launcher seam', () => {
 
   // Last: it leaves the flow's code package in S3 corrupted.
   test('a code package whose bytes do not match its sha256 is refused by the bootstrap', async () => {
-    const keys = (await server.keys('remote/RemoteFlow/_code/')).filter((key) => key.endsWith('.js'));
+    const keys = (await server.keys('remote/RemoteFlow/_code/')).filter((key) => key.endsWith('.cjs'));
     expect(keys.length).toBe(1);
     await s3.send(new PutObjectCommand({ Bucket: 'flowkit', Key: keys[0], Body: 'process.exit(0)' }));
     const run = await flowkit(['run', 'remote_flow.ts', '--datastore', 's3', '--with', 'remote'], { cwd: dir, env });

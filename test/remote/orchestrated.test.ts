@@ -57,7 +57,7 @@ describe('orchestrator entry', () => {
     const local = await flowkit(['run', 'orchestrated_flow.ts', '--greeting', 'hey'], { cwd: dir, env });
     expect(local.code).toBe(0);
     const code = join(root, '_code');
-    bundle = join(code, readdirSync(code).find((name) => name.endsWith('.js')) as string);
+    bundle = join(code, readdirSync(code).find((name) => name.endsWith('.cjs')) as string);
   });
 
   const backends = () => ['--datastore', 'local', '--datastore-root', root, '--metadata', 'local', '--local-root', root];

@@ -268,7 +268,7 @@ describe('step-functions', () => {
     expect([scheduler.schedule('ScheduledFlow'), sfn.definition('ScheduledFlow')]).toEqual([undefined, undefined]);
 
     // Its tasks got @schedule from the package's task module: their code packages carry no AWS client.
-    const bundles = readdirSync(join(root, '_code')).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(root, '_code', name), 'utf8'));
+    const bundles = readdirSync(join(root, '_code')).filter((name) => name.endsWith('.cjs')).map((name) => readFileSync(join(root, '_code', name), 'utf8'));
     const scheduled = bundles.filter((bundle) => bundle.includes('ScheduledFlow') && bundle.includes('@schedule of'));
     expect(scheduled.length).toBe(3);
     for (const bundle of scheduled) expect([bundle.includes('SchedulerClient'), bundle.includes('SFNClient')]).toEqual([false, false]);

@@ -197,7 +197,7 @@ export interface PreparedFlow {
   flowDir: string;
   graph: FlowGraph;
   /**
-   * The bundle of the flow and the plugins its tasks use: a local file `<sha>.js`, its source map beside it; and the
+   * The bundle of the flow and the plugins its tasks use: a local file `<sha>.cjs`, its source map beside it; and the
    * files of the flow's directory asked for by suffix (`--package-suffixes`), which tasks elsewhere get beside it.
    */
   codePackage: { path: string; sha: string; files?: PackagedFile[] };

@@ -203,7 +203,7 @@ export class FlowDataStore {
 
   /** Stores a code package (and its source map) under `<flow>/_code/`, once; returns the bundle's key. */
   async saveCodePackage(sha: string, code: Buffer, map: Buffer | undefined): Promise<string> {
-    const key = `${this.flowName}/_code/${sha}.js`;
+    const key = `${this.flowName}/_code/${sha}.cjs`;
     if (map) await this.storage.put(`${key}.map`, map, { ifAbsent: true });
     await this.storage.put(key, code, { ifAbsent: true });
     return key;

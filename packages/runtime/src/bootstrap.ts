@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const work = join(dir, 'work');
   mkdirSync(work);
   try {
-    const bundle = join(dir, `${sha}.js`);
+    const bundle = join(dir, `${sha}.cjs`);
     writeFileSync(bundle, await fetchChecked(url, sha, 'code package'));
     if (filesUrl !== '-') unpackFiles(await fetchChecked(filesUrl, filesSha, "code package's files"), work);
     // The source map only turns stack traces back into the flow's own lines: a task runs without it.

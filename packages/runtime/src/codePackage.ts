@@ -41,7 +41,8 @@ interface BuildRecord {
 /**
  * Bundles the flow, FlowKit's task entry and the plugins into one file with esbuild, so every task
  * starts a plain `node` process that reads a single file. Bundles are content-addressed under
- * `<cacheDir>/<sha>.js`; a build record (`builds/<key>.json`) lists the files that went in, so while
+ * `<cacheDir>/<sha>.cjs` (CommonJS whatever the project's `"type"`: a `.js` file in an ES module project would be
+ * read as one); a build record (`builds/<key>.json`) lists the files that went in, so while
  * none of them changed a run reuses the bundle without running, or even loading, esbuild.
  */
 export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; plugins: TaskPlugin[]; cacheDir: string }): Promise<CodePackage> {
@@ -73,7 +74,7 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       write: false,
       sourcemap: 'external',
       // Where the bundle is written, so the source map's relative paths resolve from there.
-      outfile: join(options.cacheDir, 'flow.js'),
+      outfile: join(options.cacheDir, 'flow.cjs'),
       logLevel: 'silent',
       keepNames: true,
       metafile: true,
@@ -91,14 +92,14 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       hint: 'fix the import or syntax error; `flowkit check` shows all problems',
     });
   }
-  const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
-  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
+  const code = result.outputFiles.find((f) => f.path.endsWith('.cjs'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.cjs.map'));
   if (!code || !map) throw new Error('esbuild produced no bundle');
   const sha = createHash('sha256').update(code.contents).digest('hex');
-  const path = join(options.cacheDir, `${sha}.js`);
+  const path = join(options.cacheDir, `${sha}.cjs`);
   if (!existsSync(path)) {
     writeFileAtomically(`${path}.map`, map.contents);
-    writeFileAtomically(path, `${code.text}\n//# sourceMappingURL=${sha}.js.map\n`);
+    writeFileAtomically(path, `${code.text}\n//# sourceMappingURL=${sha}.cjs.map\n`);
   }
   const record: BuildRecord = { sha, inputs: {} };
   for (const file of Object.keys(result.metafile.inputs).map((input) => resolve(input))) {
@@ -138,7 +139,7 @@ function fileStamp(file: string): [number, number] | undefined {
 function unchangedBuild(recordFile: string, cacheDir: string): CodePackage | undefined {
   if (!existsSync(recordFile)) return undefined;
   const record = JSON.parse(readFileSync(recordFile, 'utf8')) as BuildRecord;
-  const path = join(cacheDir, `${record.sha}.js`);
+  const path = join(cacheDir, `${record.sha}.cjs`);
   if (!existsSync(path)) return undefined;
   for (const [file, [size, mtimeMs]] of Object.entries(record.inputs)) {
     const now = fileStamp(file);
