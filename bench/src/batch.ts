@@ -13,7 +13,7 @@ import type { Row } from './stats';
 const TICKS_PER_SECOND = 100;
 
 /** Runs the CLI to its end; returns its exit code and its own CPU seconds (user + system, children excluded). */
-function cpuOf(flowkitBin: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; cpuSeconds: number; output: string }> {
+export function cpuOf(flowkitBin: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; cpuSeconds: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [flowkitBin, ...args], { cwd, env: { ...process.env, ...env } });
     let output = '';

@@ -12,7 +12,9 @@ import { benchGcs } from './gcs';
 import { throughputRow } from './objectStore';
 import { benchS3 } from './s3';
 import { benchBatch } from './batch';
+import { benchKubernetes } from './kube';
 import { benchMetadataService } from './metadataService';
+import { benchStepFunctions } from './stepfunctions';
 
 const ROOT = join(__dirname, '..', '..');
 const FLOWKIT = join(ROOT, 'packages', 'cli', 'bin', 'flowkit.js');
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
 
   for (const row of await benchMetadataService()) add(row);
   for (const row of await benchBatch(FLOWKIT, join(FLOWS, 'fanout.ts'), workDir)) add(row);
+  for (const row of await benchKubernetes(FLOWKIT, join(FLOWS, 'fanout.ts'), workDir)) add(row);
+  for (const row of await benchStepFunctions(flowkit, join(FLOWS, 'fanout.ts'), workDir, HEAVY_RUNS)) add(row);
 
   const header = ['benchmark', 'result', 'vs floor', 'target', 'status'];
   const table = [header, ...rows.map((r) => [r.benchmark, r.result, r.vsFloor, r.target, r.met ? 'met' : 'MISSED'])];

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
@@ -45,6 +46,13 @@ function withRetryCount(value: unknown, count: number): unknown {
   return value;
 }
 
+/** What each of an execution's running jobs listens to: a Map state runs many at once, each one listener. */
+function stoppable(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** One execution of a state machine, run by aws-local-stepfunctions with its Task resources served here. */
 export class Execution {
   status: ExecutionStatus = 'RUNNING';
@@ -54,7 +62,7 @@ export class Execution {
   error?: string;
   cause?: string;
   readonly settled: Promise<void>;
-  private readonly stopped = new AbortController();
+  private readonly stopped = stoppable();
   private readonly calls = new Map<string, number>();
   private abort?: () => void;
 
