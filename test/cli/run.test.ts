@@ -209,7 +209,7 @@ export default class CachedFlow extends FlowSpec {
     });
     expect((await flowkit(['run', 'cached.ts'], { cwd: dir, env })).code).toBe(0);
     const code = join(root, '_code');
-    const caches = listFiles(code).filter((file) => file.endsWith('.js.cache'));
+    const caches = listFiles(code).filter((file) => file.endsWith('.cjs.cache'));
     expect(caches).toHaveLength(1);
     const cache = join(code, caches[0] as string);
     expect(readFileSync(cache).length).toBeGreaterThan(10000);

@@ -131,7 +131,7 @@ describe('remote launcher seam', () => {
     expect(result.stderr).toBe('');
     const plan = JSON.parse(result.stdout) as { flow: string; codePackage: string; steps: Array<Record<string, unknown>> };
     expect(plan.flow).toBe('RemoteFlow');
-    expect(readdirSync(join(root, '_code'))).toContain(`${plan.codePackage}.js`);
+    expect(readdirSync(join(root, '_code'))).toContain(`${plan.codePackage}.cjs`);
     expect(plan.steps.map((s) => s.step)).toEqual(['start', 'square', 'join', 'end']);
     expect(plan.steps[1]).toEqual({ step: 'square', compute: { name: 'remote', queue: 'nightly' }, resources: { cpu: 2, memory: 4096, gpu: 0 }, userAttempts: 3 });
     expect(plan.steps[0]).toMatchObject({ compute: { name: 'remote', queue: 'nightly' }, userAttempts: 1 });
@@ -147,6 +147,6 @@ describe('remote launcher seam', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'flowkit', Key: keys[0], Body: 'process.exit(0)' }));
     const run = await flowkit(['run', 'remote_flow.ts', '--datastore', 's3', '--with', 'remote'], { cwd: dir, env });
     expect(run.code).not.toBe(0);
-    expect(run.stdout + run.stderr).toMatch(/the code package at .*_code\/[0-9a-f]{64}\.js has sha256 [0-9a-f]{64}, not [0-9a-f]{64}: refusing to run it/);
+    expect(run.stdout + run.stderr).toMatch(/the code package at .*_code\/[0-9a-f]{64}\.cjs has sha256 [0-9a-f]{64}, not [0-9a-f]{64}: refusing to run it/);
   }, 120000);
 });
