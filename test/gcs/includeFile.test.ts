@@ -52,4 +52,15 @@ describe('IncludeFile from gs://', () => {
     expect(noBucket.stderr).toContain("IncludeFile 'movies' cannot read gs://nobody-made-this/movies.csv: Cannot read gs://nobody-made-this/movies.csv: the bucket does not exist.");
     for (const result of [missing, noBucket]) expect(result.stdout).not.toContain('Task is starting');
   }, 60000);
+
+  test('an object past FLOWKIT_INCLUDE_FILE_MAX_MB is refused from its size, before its bytes are read', async () => {
+    const { dir, env } = project({ 'movies.ts': FLOW, 'logo.bin': 'x' });
+    const limited = { ...env, ...gcsEnv(server(), 'gs://flowkit/include'), FLOWKIT_INCLUDE_FILE_MAX_MB: '0.00001' };
+    const before = server().requests().length;
+    const large = await flowkit(['run', 'movies.ts', '--movies', 'gs://inputs/data/movies.csv'], { cwd: dir, env: limited });
+    expect(large.code).toBe(1);
+    expect(large.stderr).toContain("IncludeFile 'movies': gs://inputs/data/movies.csv is larger than 0.00001 MB, the most an IncludeFile reads.");
+    // Its metadata was asked for, never its content.
+    expect(server().requests().slice(before).filter((r) => r.path.includes('movies.csv') && r.path.includes('alt=media'))).toEqual([]);
+  }, 60000);
 });

@@ -244,6 +244,10 @@ export default class ServiceKilledFlow extends FlowSpec {
       const wait = (await get('/flows/ServiceKilledFlow/runs/1/steps/wait/tasks', short.url)).items[0];
       expect(wait.status).toBe('failed');
       expect(wait.attempts[0].error).toContain('no heartbeat from its scheduler');
+      // Every command shows the state the service recorded, though no task raised an exception.
+      const listed = await flowkit(['list', 'runs', 'ServiceKilledFlow'], { cwd: dir, env: serviceEnv(env, short.url) });
+      expect(listed.stdout).toMatch(/^1 .*failed/m);
+      expect((await flowkit(['status', 'ServiceKilledFlow'], { cwd: dir, env: serviceEnv(env, short.url) })).stdout).toMatch(/ServiceKilledFlow\s+1 .*failed/);
     } finally {
       if (taskPid) process.kill(taskPid, 'SIGKILL');
       await short.stop();

@@ -81,5 +81,8 @@ describe('IncludeFile', () => {
     const missing = await flowkit(['run', 'movies.ts', '--movies', 's3://flowkit/inputs/none.csv'], { cwd: dir, env: s3env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("IncludeFile 'movies' cannot read s3://flowkit/inputs/none.csv: Object not found: s3://flowkit/inputs/none.csv.");
+    const large = await flowkit(['run', 'movies.ts', '--movies', 's3://flowkit/inputs/movies.csv'], { cwd: dir, env: { ...s3env, FLOWKIT_INCLUDE_FILE_MAX_MB: '0.00001' } });
+    expect(large.code).toBe(1);
+    expect(large.stderr).toContain("IncludeFile 'movies': s3://flowkit/inputs/movies.csv is larger than 0.00001 MB, the most an IncludeFile reads.");
   }, 60000);
 });

@@ -61,11 +61,13 @@ function maxBytes(config: Config): number {
   const text = config.get(Settings.includeFileMaxMb);
   const mb = text === undefined ? 256 : Number(text);
   if (!(mb > 0)) throw new ConfigError(`${Settings.includeFileMaxMb} takes a positive number of MB, got '${text}'.`, { hint: `e.g. ${Settings.includeFileMaxMb}=256` });
-  return Math.floor(mb * 1024 * 1024);
+  return mb * 1024 * 1024;
 }
 
 function tooLarge(name: string, source: string, limit: number): ParameterError {
-  return new ParameterError(`IncludeFile '${name}': ${source} is larger than ${limit / 1024 / 1024} MB, the most an IncludeFile reads.`, {
+  // The limit as set (FLOWKIT_INCLUDE_FILE_MAX_MB), without floating-point noise.
+  const mb = Number((limit / 1024 / 1024).toPrecision(12));
+  return new ParameterError(`IncludeFile '${name}': ${source} is larger than ${mb} MB, the most an IncludeFile reads.`, {
     hint: `raise ${Settings.includeFileMaxMb}, or read a file that large in a step instead of including it`,
   });
 }
@@ -75,8 +77,12 @@ async function readSource(name: string, source: string, config: Config, cwd: str
   if (scheme !== undefined) {
     let bytes: Buffer;
     try {
-      bytes = await registry.urlReader(scheme).read(source, config);
+      const reader = registry.urlReader(scheme);
+      // Refused before a byte is read where the reader can tell the size; after the read where it cannot.
+      if (((await reader.size?.(source, config)) ?? 0) > options.limit) throw tooLarge(name, source, options.limit);
+      bytes = await reader.read(source, config);
     } catch (error) {
+      if (error instanceof ParameterError) throw error;
       throw new ParameterError(`IncludeFile '${name}' cannot read ${source}: ${(error as Error).message}`, { hint: (error as { hint?: string }).hint ?? `check the URL, or pass --${name} with another file`, cause: error });
     }
     if (bytes.length > options.limit) throw tooLarge(name, source, options.limit);

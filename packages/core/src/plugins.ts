@@ -55,6 +55,8 @@ export interface UrlReader {
   /** The URL scheme without `://`, e.g. `s3`. */
   readonly scheme: string;
   read(url: string, config: Config): Promise<Buffer>;
+  /** The object's size in bytes without reading it (undefined: missing), so a file too large is refused before it is read. */
+  size?(url: string, config: Config): Promise<number | undefined>;
 }
 
 /** What a new run is recorded with. */

@@ -86,9 +86,14 @@ export class GcsDataStore extends ObjectDataStore {
     await uploadFile(this.bucket(), objectKey, path);
   }
 
-  protected async objectExists(objectKey: string): Promise<boolean> {
-    const [exists] = await this.bucket().file(objectKey).exists();
-    return exists;
+  protected async objectSize(objectKey: string): Promise<number | undefined> {
+    try {
+      const [metadata] = await this.bucket().file(objectKey).getMetadata();
+      return Number(metadata.size ?? 0);
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
   }
 
   protected async listPage(prefix: string, token: string | undefined): Promise<ListPage> {

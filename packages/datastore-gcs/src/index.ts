@@ -28,6 +28,10 @@ export const plugin: FlowKitPlugin = {
         if (!data) throw new DataStoreError(`Object not found: ${url}.`, { hint: 'check the URL, and that the object was uploaded' });
         return data;
       },
+      async size(url, config) {
+        const { bucket, key } = parseObjectUrl(url, GCS_URLS);
+        return new GcsDataStore(`gs://${bucket}`, config).size(key);
+      },
     });
   },
 };

@@ -48,7 +48,8 @@ export abstract class ObjectDataStore implements DataStore {
   /** Writes an object whole; with `ifAbsent`, an existing one is kept. */
   protected abstract writeObject(objectKey: string, data: Bytes, ifAbsent: boolean): Promise<void>;
   protected abstract writeFile(objectKey: string, path: string): Promise<void>;
-  protected abstract objectExists(objectKey: string): Promise<boolean>;
+  /** The object's size in bytes, or undefined when it does not exist. */
+  protected abstract objectSize(objectKey: string): Promise<number | undefined>;
   /** One page of what is directly under `prefix` (empty, or ending in `/`). */
   protected abstract listPage(prefix: string, token: string | undefined): Promise<ListPage>;
   /** A one-line DataStoreError for a failed request: what, where (`objectUrl`), and the cause. */
@@ -99,9 +100,14 @@ export abstract class ObjectDataStore implements DataStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  /** An object's size in bytes without reading it; undefined when it does not exist. */
+  async size(key: string): Promise<number | undefined> {
     const objectKey = this.key(key);
     try {
-      return await this.objectExists(objectKey);
+      return await this.objectSize(objectKey);
     } catch (error) {
       throw this.failure('check', this.objectUrl(objectKey), error);
     }

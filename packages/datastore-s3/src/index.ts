@@ -29,6 +29,11 @@ export const plugin: FlowKitPlugin = {
         await using s3 = new S3({ config });
         return (await s3.get(url)).blob;
       },
+      async size(url, config) {
+        await using s3 = new S3({ config });
+        const info = await s3.info(url, { returnMissing: true });
+        return info.exists ? info.size : undefined;
+      },
     });
   },
 };

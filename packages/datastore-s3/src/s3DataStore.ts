@@ -60,7 +60,7 @@ export class S3DataStore extends ObjectDataStore {
 
   /** S3 has no create-only write here: ifAbsent checks first (a concurrent writer writes the same content-addressed bytes). */
   protected async writeObject(objectKey: string, data: Bytes, ifAbsent: boolean): Promise<void> {
-    if (ifAbsent && (await this.objectExists(objectKey))) return;
+    if (ifAbsent && (await this.objectSize(objectKey)) !== undefined) return;
     await uploadObject(this.s3(), this.location.bucket, objectKey, data);
   }
 
@@ -68,12 +68,11 @@ export class S3DataStore extends ObjectDataStore {
     await uploadFile(this.s3(), this.location.bucket, objectKey, path);
   }
 
-  protected async objectExists(objectKey: string): Promise<boolean> {
+  protected async objectSize(objectKey: string): Promise<number | undefined> {
     try {
-      await this.s3().send(new (clientS3().HeadObjectCommand)({ Bucket: this.location.bucket, Key: objectKey }));
-      return true;
+      return (await this.s3().send(new (clientS3().HeadObjectCommand)({ Bucket: this.location.bucket, Key: objectKey }))).ContentLength ?? 0;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
