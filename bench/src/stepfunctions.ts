@@ -8,10 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { combinations, writeFlow } from '@flowkit/testing';
-import { BatchTestServer, SchedulerTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
-import { startPostgres } from '../../test/helpers/postgres';
-import { S3TestServer } from '../../test/helpers/s3server';
-import { startService } from '../../test/helpers/service';
+import { startStepFunctionsStack } from '../../test/helpers/stepFunctionsStack';
 import { median, type Row } from './stats';
 
 export type Timed = (args: string[], env?: Record<string, string>) => Promise<{ seconds: number; code: number | null; output: string }>;
@@ -52,24 +49,15 @@ export async function benchStepFunctions(flowkit: Timed, fanoutFlow: string, wor
   const compileShapes: number[] = [];
   for (const file of shapes) compileShapes.push(await medianOf(flowkit, ['step-functions', 'create', file, '--only-json'], deployEnv, 1));
 
-  const [s3, batch, postgres] = await Promise.all([
-    S3TestServer.start(['bench']),
-    BatchTestServer.start({ queues: ['bench'], stateDelayMs: 20, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
-    startPostgres(),
-  ]);
-  const service = await startService({ databaseUrl: await postgres.createDatabase('bench_sfn') });
-  const sfn = await StepFunctionsTestServer.start({ batchEndpoint: batch.endpoint, s3: { endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, pollMs: 100 });
-  // `create` also asks EventBridge Scheduler (it removes a schedule the flow no longer has).
-  const scheduler = await SchedulerTestServer.start({ stepFunctionsEndpoint: sfn.endpoint });
+  const stack = await startStepFunctionsStack({ root: 's3://flowkit/bench-sfn', queue: 'bench', batch: { stateDelayMs: 20 } });
   try {
     const local = await flowkit(['run', fanoutFlow, '--width', String(width), '--max-num-splits', String(width)]);
-    const env = { ...deployEnv, ...batch.env(), ...s3.env('s3://bench/sfn'), ...sfn.env(), ...scheduler.env(), FLOWKIT_SERVICE_URL: service.url };
-    const created = await flowkit(['step-functions', 'create', fanoutFlow, '--max-num-splits', String(width), '--max-workers', '32'], env);
+    const created = await flowkit(['step-functions', 'create', fanoutFlow, '--max-num-splits', String(width), '--max-workers', '32'], stack.env);
     const started = process.hrtime.bigint();
-    const triggered = await flowkit(['step-functions', 'trigger', fanoutFlow, '--width', String(width)], env);
+    const triggered = await flowkit(['step-functions', 'trigger', fanoutFlow, '--width', String(width)], stack.env);
     for (const step of [local, created, triggered]) if (step.code !== 0) throw new Error(`fan-out on Step Functions failed: ${step.output}`);
-    await Promise.all(sfn.executions().map((execution) => execution.settled));
-    const execution = sfn.executions()[0];
+    await Promise.all(stack.sfn.executions().map((execution) => execution.settled));
+    const execution = stack.sfn.executions()[0];
     if (execution?.status !== 'SUCCEEDED') throw new Error(`the fan-out execution ended ${execution?.status}: ${execution?.error} ${execution?.cause}`);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return [
@@ -91,11 +79,6 @@ export async function benchStepFunctions(flowkit: Timed, fanoutFlow: string, wor
       },
     ];
   } finally {
-    await scheduler.stop();
-    await sfn.stop();
-    await batch.stop();
-    await service.stop();
-    await postgres.stop();
-    await s3.close();
+    await stack.stop();
   }
 }

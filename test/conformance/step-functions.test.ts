@@ -2,11 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { combinations, runCombination, type Combination } from '@flowkit/testing';
-import { BatchTestServer, SchedulerTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
-import { startPostgres, type TestPostgres } from '../helpers/postgres';
-import { S3TestServer } from '../helpers/s3server';
-import { startService, type TestService } from '../helpers/service';
+import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
 import { COMPUTE_SHAPES } from '../helpers/subsets';
 
 /**
@@ -29,38 +26,14 @@ describe('conformance: step-functions', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-sfn-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
   const combos = stepFunctionsSubset();
-  let s3: S3TestServer;
-  let batch: BatchTestServer;
-  let sfn: StepFunctionsTestServer;
-  let scheduler: SchedulerTestServer;
-  let postgres: TestPostgres;
-  let service: TestService;
+  let stack: StepFunctionsStack;
 
   beforeAll(async () => {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    [s3, batch, postgres] = await Promise.all([
-      S3TestServer.start(['flowkit']),
-      BatchTestServer.start({ queues: ['conformance'], stateDelayMs: 5, stopTimeoutMs: 1000, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
-      startPostgres(),
-    ]);
-    service = await startService({ databaseUrl: await postgres.createDatabase('conformance_sfn') });
-    sfn = await StepFunctionsTestServer.start({ batchEndpoint: batch.endpoint, s3: { endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, pollMs: 100, retryIntervalMs: 0 });
-    // `create` is declarative: it removes a schedule the flow no longer has, so it always asks EventBridge Scheduler.
-    scheduler = await SchedulerTestServer.start({ stepFunctionsEndpoint: sfn.endpoint });
-    Object.assign(process.env, batch.env(), s3.env('s3://flowkit/conformance-sfn'), sfn.env(), scheduler.env(), {
-      FLOWKIT_SERVICE_URL: service.url,
-      FLOWKIT_BATCH_JOB_QUEUE: 'conformance',
-      FLOWKIT_ECS_S3_ACCESS_IAM_ROLE: 'arn:aws:iam::123456789012:role/conformance',
-      FLOWKIT_SFN_IAM_ROLE: 'arn:aws:iam::123456789012:role/conformance-sfn',
-    });
+    stack = await startStepFunctionsStack({ root: 's3://flowkit/conformance-sfn', queue: 'conformance', batch: { stopTimeoutMs: 1000 } });
+    Object.assign(process.env, stack.env);
   }, 120000);
   afterAll(async () => {
-    await scheduler?.stop();
-    await sfn?.stop();
-    await batch?.stop();
-    await service?.stop();
-    await postgres?.stop();
-    await s3?.close();
+    await stack?.stop();
   });
 
   test('the subset covers every graph shape but the widest, and each test named', () => {

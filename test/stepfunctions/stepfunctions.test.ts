@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchTestServer, SchedulerTestServer, StepFunctionsTestServer } from '@flowkit/test-servers';
 import { flowkit, project } from '../helpers/flowkit';
-import { startPostgres, type TestPostgres } from '../helpers/postgres';
-import { S3TestServer } from '../helpers/s3server';
 import { startService, type TestService } from '../helpers/service';
+import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
 import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
@@ -22,12 +20,11 @@ const AUTH_KEY_ARN = 'arn:aws:ssm:us-east-1:123456789012:parameter/flowkit/auth-
 const EVENTS_ROLE = 'arn:aws:iam::123456789012:role/flowkit-events';
 
 describe('step-functions', () => {
-  let s3: S3TestServer;
-  let batch: BatchTestServer;
-  let sfn: StepFunctionsTestServer;
-  let scheduler: SchedulerTestServer;
-  let postgres: TestPostgres;
-  let service: TestService;
+  let stack: StepFunctionsStack;
+  let s3: StepFunctionsStack['s3'];
+  let batch: StepFunctionsStack['batch'];
+  let sfn: StepFunctionsStack['sfn'];
+  let scheduler: StepFunctionsStack['scheduler'];
   /** Takes only calls bearing AUTH_KEY. */
   let authService: TestService;
   let env: Record<string, string>;
@@ -44,41 +41,14 @@ describe('step-functions', () => {
   });
 
   beforeAll(async () => {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    [s3, batch, postgres] = await Promise.all([
-      S3TestServer.start(['flowkit']),
-      BatchTestServer.start({ queues: [QUEUE], stateDelayMs: 5, stopTimeoutMs: 500, minimumTimeoutSeconds: 1, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, secrets: { [AUTH_KEY_ARN]: AUTH_KEY } }),
-      startPostgres(),
-    ]);
-    [service, authService] = await Promise.all([
-      startService({ databaseUrl: await postgres.createDatabase('sfn') }),
-      startService({ databaseUrl: await postgres.createDatabase('sfn_auth'), authToken: AUTH_KEY }),
-    ]);
-    sfn = await StepFunctionsTestServer.start({ batchEndpoint: batch.endpoint, s3: { endpoint: s3.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, pollMs: 100, retryIntervalMs: 0 });
-    scheduler = await SchedulerTestServer.start({ stepFunctionsEndpoint: sfn.endpoint });
-    env = {
-      ...projectEnv,
-      ...batch.env(),
-      ...s3.env('s3://flowkit/sfn'),
-      ...sfn.env(),
-      ...scheduler.env(),
-      FLOWKIT_DEFAULT_DATASTORE: 's3',
-      FLOWKIT_DEFAULT_METADATA: 'service',
-      FLOWKIT_SERVICE_URL: service.url,
-      FLOWKIT_BATCH_JOB_QUEUE: QUEUE,
-      FLOWKIT_ECS_S3_ACCESS_IAM_ROLE: 'arn:aws:iam::123456789012:role/flowkit-batch',
-      FLOWKIT_SFN_IAM_ROLE: 'arn:aws:iam::123456789012:role/flowkit-sfn',
-      FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE: EVENTS_ROLE,
-    };
+    stack = await startStepFunctionsStack({ root: 's3://flowkit/sfn', queue: QUEUE, batch: { minimumTimeoutSeconds: 1, secrets: { [AUTH_KEY_ARN]: AUTH_KEY } } });
+    ({ s3, batch, sfn, scheduler } = stack);
+    authService = await startService({ databaseUrl: await stack.postgres.createDatabase('sfn_auth'), authToken: AUTH_KEY });
+    env = { ...projectEnv, ...stack.env, FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE: EVENTS_ROLE };
   }, 60000);
   afterAll(async () => {
-    await scheduler?.stop();
-    await sfn?.stop();
-    await batch?.stop();
-    await service?.stop();
     await authService?.stop();
-    await postgres?.stop();
-    await s3?.close();
+    await stack?.stop();
   });
 
   const cli = (args: string[], extra: Record<string, string> = {}) => flowkit(args, { cwd: dir, env: { ...env, ...extra } });
