@@ -14,6 +14,8 @@ export interface JobClients {
 }
 
 const ENDED = new Set(['SUCCEEDED', 'FAILED']);
+/** The most looks apart a quiet job's logs are read. */
+const QUIET_LOOKS = 4;
 
 /**
  * One submitted attempt as the scheduler sees any task: its state changes and CloudWatch output stream to its
@@ -27,6 +29,7 @@ export class BatchJob {
   private done = false;
   private tail?: LogTail;
   private tailTimer?: NodeJS.Timeout;
+  private reading?: Promise<unknown>;
   private terminated?: string;
   private termination?: Promise<void>;
   private finish!: (exit: TaskExit) => void;
@@ -68,20 +71,30 @@ export class BatchJob {
     this.stdout.write(`AWS Batch job is ${detail.status}.\n`);
     const stream = detail.container?.logStreamName;
     if (stream && !this.tail && (detail.status === 'RUNNING' || ENDED.has(detail.status as string))) {
-      this.tail = new LogTail(this.clients.logs, this.clients.logGroup, stream, (line) => this.stdout.write(line));
+      this.tail = new LogTail(this.clients.logs, this.clients.logGroup, stream, (lines) => this.stdout.write(lines));
       if (detail.status === 'RUNNING') this.follow();
     }
     if (ENDED.has(detail.status as string)) await this.ended(detail);
   }
 
-  /** Reads the logs a look apart while the job runs; a failed read is tried again at the next look. */
-  private follow(): void {
+  /**
+   * Reads the logs while the job runs: a look apart while they grow, up to QUIET_LOOKS looks apart while the job is
+   * quiet (each read is a CloudWatch call, and a wide foreach polling every job each look would cost more calls
+   * than anything else it does). A failed read is tried again at the next look; the drain reads what is left.
+   */
+  private follow(delayMs = this.clients.intervalMs): void {
     this.tailTimer = setTimeout(() => {
-      this.tail?.read().then(
-        () => this.running && this.follow(),
-        () => this.running && this.follow(),
+      const next = (lines: number) => (lines > 0 ? this.clients.intervalMs : Math.min(2 * delayMs, QUIET_LOOKS * this.clients.intervalMs));
+      this.reading = (this.tail as LogTail).read().then(
+        ({ lines }) => this.following && this.follow(next(lines)),
+        () => this.following && this.follow(delayMs),
       );
-    }, this.clients.intervalMs);
+    }, delayMs);
+  }
+
+  /** Until the job ends, or FlowKit lost track of it. */
+  private get following(): boolean {
+    return this.running && this.status === 'RUNNING';
   }
 
   private async ended(detail: JobDetail): Promise<void> {
@@ -90,6 +103,8 @@ export class BatchJob {
     const exit = exitOf(detail, this.terminated);
     // A job that ran has logs; one that never started (an image that cannot be pulled) has none.
     if (this.tail && detail.startedAt !== undefined) {
+      // A read under way finishes first: two reads from the same token would print its lines twice.
+      await this.reading;
       try {
         await this.tail.drain(this.clients.intervalMs);
       } catch (error) {

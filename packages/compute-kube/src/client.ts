@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { PluginError } from '@flowkit/core/plugin';
 
 export type KubernetesClient = typeof import('@kubernetes/client-node');
@@ -40,7 +43,7 @@ export function connect(): Cluster {
       hint: "point KUBECONFIG at your cluster's kubeconfig (e.g. kubectl config view --raw > cluster.yaml)",
     });
   }
-  const kc = new k8s.KubeConfig();
+  const kc = sharingAgents(k8s);
   try {
     kc.loadFromDefault();
   } catch (error) {
@@ -58,6 +61,41 @@ export function connect(): Cluster {
     namespace: kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
     server: cluster.server,
   };
+}
+
+/**
+ * A KubeConfig whose requests share keep-alive agents. The client makes a new agent for every call, log follow and
+ * watch, so each one opened its own connection (a TLS handshake, the CA parsed again): most of what the scheduler
+ * spent per Job. Requests with the same TLS options (the agent's) now share one agent's connections; a proxy's
+ * agent is left as the client made it.
+ */
+function sharingAgents(k8s: KubernetesClient): KubeConfig {
+  const agents = new Map<string, HttpAgent>();
+  const shared = <A>(agent: A): A => {
+    const made = agent as unknown;
+    if (!(made instanceof HttpAgent) || (made.constructor !== HttpAgent && made.constructor !== HttpsAgent)) return agent;
+    const options = (made as HttpAgent & { options: Record<string, unknown> }).options;
+    const https = made.constructor === HttpsAgent;
+    const key = `${https ? 'https' : 'http'} ${JSON.stringify(options)}`;
+    let kept = agents.get(key);
+    if (!kept) {
+      // One TLS context for all its connections, not one per connection parsed from the same CA and certificates.
+      kept = https ? new HttpsAgent({ ...options, secureContext: createSecureContext(options), keepAlive: true }) : new HttpAgent({ ...options, keepAlive: true });
+      agents.set(key, kept);
+    }
+    return kept as A;
+  };
+  return new (class extends k8s.KubeConfig {
+    override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
+      await super.applySecurityAuthentication(context);
+      context.setAgent(shared(context.getAgent()) as HttpAgent);
+    }
+
+    override async applyToFetchOptions(opts: Parameters<KubeConfig['applyToFetchOptions']>[0]): ReturnType<KubeConfig['applyToFetchOptions']> {
+      const init = await super.applyToFetchOptions(opts);
+      return { ...init, agent: shared(init.agent) };
+    }
+  })();
 }
 
 /** The HTTP code of a failed call (an ApiException's), or undefined for a network or TLS error. */

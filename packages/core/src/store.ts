@@ -146,13 +146,16 @@ export class FlowDataStore {
 
   /** The highest attempt with a DONE marker, or undefined when none finished. */
   async latestDoneAttempt(ref: TaskRef): Promise<number | undefined> {
+    return latestDone(await this.storage.list(this.taskPrefix(ref)));
+  }
+
+  /**
+   * What an attempt left in one listing of its task (a request per finished task, not two): the task's highest
+   * finished attempt, and whether this attempt's logs were stored (a task elsewhere stores them after DONE).
+   */
+  async attemptOutcome(ref: TaskRef, attempt: number): Promise<{ latestDone: number | undefined; logsSaved: boolean }> {
     const names = await this.storage.list(this.taskPrefix(ref));
-    let latest: number | undefined;
-    for (const name of names) {
-      const match = /^(\d+)\.DONE$/.exec(name);
-      if (match) latest = Math.max(latest ?? -1, Number(match[1]));
-    }
-    return latest;
+    return { latestDone: latestDone(names), logsSaved: names.includes(`${attempt}.stdout.log`) && names.includes(`${attempt}.stderr.log`) };
   }
 
   async readAttempt(ref: TaskRef, attempt: number): Promise<AttemptData> {
@@ -234,4 +237,14 @@ export class FlowDataStore {
     }
     return serializer.deserialize(decodeBlob(stored));
   }
+}
+
+/** The highest attempt a task listing shows a DONE marker for. */
+function latestDone(names: string[]): number | undefined {
+  let latest: number | undefined;
+  for (const name of names) {
+    const match = /^(\d+)\.DONE$/.exec(name);
+    if (match) latest = Math.max(latest ?? -1, Number(match[1]));
+  }
+  return latest;
 }

@@ -16,10 +16,11 @@ export class RunConsole {
     if (!this.options.quiet) this.out.write(`${this.prefix(label)} ${this.paint(message, '2')}\n`);
   }
 
-  /** A line the task's code printed. */
-  taskLine(label: string, stream: 'stdout' | 'stderr', line: string): void {
-    const text = stream === 'stderr' ? this.paint(line, '31') : line;
-    (stream === 'stderr' ? this.err : this.out).write(`${this.prefix(label)} ${text}\n`);
+  /** Lines the task's code printed, in one write: a terminal write is a system call, and they add up per task. */
+  taskLines(label: string, stream: 'stdout' | 'stderr', lines: string[]): void {
+    const prefix = this.prefix(label);
+    const text = lines.map((line) => `${prefix} ${stream === 'stderr' ? this.paint(line, '31') : line}\n`).join('');
+    (stream === 'stderr' ? this.err : this.out).write(text);
   }
 
   error(message: string): void {

@@ -229,7 +229,9 @@ export class Scheduler {
     if (timer) clearTimeout(timer);
     const remote = entry.launch.wentRemote;
     if (remote) await this.mergeRecords(ref, attempt);
-    const done = exit.code === 0 && (await this.context.store.latestDoneAttempt(ref)) === attempt;
+    // One listing says both whether the attempt finished and whether a task elsewhere stored its logs.
+    const stored = exit.code === 0 || remote ? await this.context.store.attemptOutcome(ref, attempt) : undefined;
+    const done = exit.code === 0 && stored?.latestDone === attempt;
     // A timeout is the cause whatever the task recorded as it was stopped (a remote task records the signal).
     const crash =
       entry.launchFailure !== undefined
@@ -242,7 +244,7 @@ export class Scheduler {
     // The task could not say why it died, so its log says it for it (`flowkit logs` shows it).
     if (crash) appendFileSync(`${base}.stderr`, `FlowKit: the task ${crash}.\n`);
     // A task launched elsewhere saved its own logs, unless it died before it could: then what streamed here is kept.
-    const unsaved = !remote || crash || !(await this.context.store.hasLog(ref, attempt, 'stderr')) ? await this.saveLogs(ref, attempt, base) : undefined;
+    const unsaved = !remote || crash || !stored?.logsSaved ? await this.saveLogs(ref, attempt, base) : undefined;
     if (crash) await this.recordCrash(ref, attempt, crash, remote);
     else if (unsaved) await this.recordUnsavedLogs(ref, attempt, unsaved);
     const finished = { type: 'task-finished', ...taskIds(ref, attempt), durationMs: Date.now() - entry.startedAt } as const;

@@ -21,26 +21,31 @@ export async function captureStream(
   const sink: WriteStream = createWriteStream(file);
   const decoder = new StringDecoder('utf8');
   let pending = '';
-  const show = (text: string) => console.taskLine(label(), stream, text.endsWith('\r') ? text.slice(0, -1) : text);
+  // The lines of a chunk reach the console in one write.
+  const show = (lines: string[]) => lines.length > 0 && console.taskLines(label(), stream, lines.map((text) => (text.endsWith('\r') ? text.slice(0, -1) : text)));
   source.on('data', (chunk: Buffer) => {
     if (!sink.write(chunk)) {
       source.pause();
       sink.once('drain', () => source.resume());
     }
     pending += decoder.write(chunk);
+    const lines: string[] = [];
+    let start = 0;
     let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      show(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
+    while ((newline = pending.indexOf('\n', start)) >= 0) {
+      lines.push(pending.slice(start, newline));
+      start = newline + 1;
     }
+    pending = pending.slice(start);
     while (pending.length > MAX_LINE) {
-      show(pending.slice(0, MAX_LINE));
+      lines.push(pending.slice(0, MAX_LINE));
       pending = pending.slice(MAX_LINE);
     }
+    show(lines);
   });
   await once(source, 'end');
   pending += decoder.end();
-  if (pending) show(pending);
+  if (pending) show([pending]);
   sink.end();
   await once(sink, 'finish');
 }
