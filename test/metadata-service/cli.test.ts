@@ -58,7 +58,7 @@ describe('--metadata service: the commands work unchanged', () => {
     expect(resumed.stdout).toContain('total 14');
     expect(resumed.stdout).toContain('Resuming run 1');
     // Tasks carry the provider, not the service's server and PostgreSQL driver.
-    const bundles = readdirSync(join(root, '_code')).filter((name) => name.endsWith('.js'));
+    const bundles = readdirSync(join(root, '_code')).filter((name) => name.endsWith('.cjs'));
     expect(bundles.length).toBeGreaterThan(0);
     for (const bundle of bundles) expect(readFileSync(join(root, '_code', bundle), 'utf8')).not.toMatch(/pg-protocol|CREATE TABLE runs/);
 
