@@ -150,12 +150,14 @@ export class FlowDataStore {
   }
 
   /**
-   * What an attempt left in one listing of its task (a request per finished task, not two): the task's highest
-   * finished attempt, and whether this attempt's logs were stored (a task elsewhere stores them after DONE).
+   * What an attempt left, from one listing of its task: the task's highest finished attempt, and whether the logs of
+   * `attempt` (default: that finished one) were stored (a task elsewhere stores them after DONE).
    */
-  async attemptOutcome(ref: TaskRef, attempt: number): Promise<{ latestDone: number | undefined; logsSaved: boolean }> {
+  async attemptOutcome(ref: TaskRef, attempt?: number): Promise<{ latestDone: number | undefined; logsSaved: boolean }> {
     const names = await this.storage.list(this.taskPrefix(ref));
-    return { latestDone: latestDone(names), logsSaved: names.includes(`${attempt}.stdout.log`) && names.includes(`${attempt}.stderr.log`) };
+    const latest = latestDone(names);
+    const of = attempt ?? latest;
+    return { latestDone: latest, logsSaved: of !== undefined && names.includes(`${of}.stdout.log`) && names.includes(`${of}.stderr.log`) };
   }
 
   async readAttempt(ref: TaskRef, attempt: number): Promise<AttemptData> {
@@ -176,10 +178,6 @@ export class FlowDataStore {
 
   async loadLog(ref: TaskRef, attempt: number, stream: LogStream): Promise<Buffer | undefined> {
     return this.storage.get(this.attemptKey(ref, attempt, `${stream}.log`));
-  }
-
-  async hasLog(ref: TaskRef, attempt: number, stream: LogStream): Promise<boolean> {
-    return this.storage.exists(this.attemptKey(ref, attempt, `${stream}.log`));
   }
 
   /** The record files a task launched elsewhere kept for a host-bound metadata provider (name -> content). */

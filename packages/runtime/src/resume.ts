@@ -89,24 +89,19 @@ async function loadOrigin(store: FlowDataStore, metadata: MetadataProvider, flow
     const tasks = await metadata.listTasks(flowName, runId, stepName);
     await mapLimit(tasks, READ_CONCURRENCY, async (task) => {
       const ref: TaskRef = { flowName, runId, stepName, taskId: task.taskId };
-      const latest = await store.readLatest(ref);
+      const { latestDone: attempt, logsSaved } = await store.attemptOutcome(ref);
       // Finished, but its logs were lost (disk full): cloned, it would come back without its output.
-      if (!latest || !(await hasLogs(store, ref, latest.attempt))) {
+      if (attempt === undefined || !logsSaved) {
         step.unfinished = true;
         return;
       }
-      const { foreachStack, transition } = latest.data;
-      step.finished.set(foreachStack.map((f) => f.index).join('.'), { ref, attempt: latest.attempt });
+      const { foreachStack, transition } = await store.readAttempt(ref, attempt);
+      step.finished.set(foreachStack.map((f) => f.index).join('.'), { ref, attempt });
       step.shape ??= { next: transition?.next ?? [], foreach: transition?.foreach?.var, foreachStack: foreachStack.map((f) => f.step).join(',') };
     });
     origin.set(stepName, step);
   }
   return origin;
-}
-
-async function hasLogs(store: FlowDataStore, ref: TaskRef, attempt: number): Promise<boolean> {
-  const [stdout, stderr] = await Promise.all([store.hasLog(ref, attempt, 'stdout'), store.hasLog(ref, attempt, 'stderr')]);
-  return stdout && stderr;
 }
 
 /** The current graph's steps whose origin tasks may be cloned: same shape, same parents, every parent cloned. */
