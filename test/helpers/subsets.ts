@@ -30,10 +30,10 @@ export function expectEveryTestOnce(combos: Combination[], context: string, excl
 export const COMPUTE_SHAPES = ['small-foreach', 'small-branch', 'single-linear', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear'];
 export const COMPUTE_TESTS = ['catch_retry', 'timeout_decorator', 'detect_segfault', 'task_exception', 'basic_log', 'large_artifact', 'resume_foreach_join'];
 
-export function computeSubset(context: string): Combination[] {
+export function computeSubset(context: string, tests = COMPUTE_TESTS): Combination[] {
   const all = combinations({ contexts: [context] });
   const chosen = all.filter((c) => c.template.name === 'basic_artifact' && COMPUTE_SHAPES.includes(c.graph.name));
-  for (const test of COMPUTE_TESTS) {
+  for (const test of tests) {
     const first = COMPUTE_SHAPES.map((shape) => all.find((c) => c.template.name === test && c.graph.name === shape)).find(Boolean);
     if (first) chosen.push(first);
   }
@@ -41,7 +41,7 @@ export function computeSubset(context: string): Combination[] {
 }
 
 /** What each compute context's file checks first: its subset is the one above. */
-export function expectComputeSubset(combos: Combination[]): void {
-  expect(combos.map((c) => c.template.name).filter((name) => name !== 'basic_artifact')).toEqual(COMPUTE_TESTS);
+export function expectComputeSubset(combos: Combination[], tests = COMPUTE_TESTS): void {
+  expect(combos.map((c) => c.template.name).filter((name) => name !== 'basic_artifact')).toEqual(tests);
   expect(combos.filter((c) => c.template.name === 'basic_artifact').map((c) => c.graph.name).sort()).toEqual([...COMPUTE_SHAPES].sort());
 }
