@@ -1,4 +1,3 @@
-import { SubmitJobCommand } from '@aws-sdk/client-batch';
 import {
   PluginError,
   loadConfig,
@@ -17,6 +16,7 @@ import { BatchJob, type JobClients } from './batchJob';
 import { batchClient, logsClient } from './clients';
 import { BOOTSTRAP_VARIABLE, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
 import { JobWatcher } from './jobWatcher';
+import { batchSdk } from './sdk';
 import { BatchSettings, batchSecrets, type BatchSecret } from './settings';
 import { batchChecks } from './taskPlugin';
 
@@ -81,7 +81,7 @@ class BatchSession {
     try {
       const jobDefinition = await this.definitions.arn(definition);
       const submitted = await this.clients.batch.send(
-        new SubmitJobCommand({
+        new (batchSdk().SubmitJobCommand)({
           jobName: jobName(task.ref, task.attempt),
           jobQueue: attributes.queue,
           jobDefinition,

@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
-import { TerminateJobCommand, type BatchClient, type JobDetail } from '@aws-sdk/client-batch';
+import type { BatchClient, JobDetail } from '@aws-sdk/client-batch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LaunchedTask, TaskExit } from '@flowkit/core/plugin';
 import type { JobWatcher } from './jobWatcher';
 import { LogTail } from './logTail';
+import { batchSdk } from './sdk';
 
 export interface JobClients {
   batch: BatchClient;
@@ -56,7 +57,7 @@ export class BatchJob {
     this.termination ??= (async () => {
       this.terminated = signal === 'SIGKILL' ? 'stopped by FlowKit' : `interrupted (${signal})`;
       try {
-        await this.clients.batch.send(new TerminateJobCommand({ jobId: this.jobId, reason: `FlowKit: ${this.terminated}` }));
+        await this.clients.batch.send(new (batchSdk().TerminateJobCommand)({ jobId: this.jobId, reason: `FlowKit: ${this.terminated}` }));
       } catch (error) {
         this.stderr.write(`FlowKit could not terminate AWS Batch job ${this.jobId}: ${(error as Error).message}\n`);
       }

@@ -1,4 +1,4 @@
-import { DescribeJobsCommand, ListJobsCommand, TerminateJobCommand, type BatchClient, type JobDetail, type JobStatus } from '@aws-sdk/client-batch';
+import type { BatchClient, JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import {
   PluginError,
   formatTable,
@@ -13,6 +13,7 @@ import {
   type RunSelection,
 } from '@flowkit/core/plugin';
 import { batchClient } from './clients';
+import { batchSdk } from './sdk';
 import { BatchSettings } from './settings';
 
 const ACTIVE: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'];
@@ -33,13 +34,13 @@ async function findJobs(client: BatchClient, filter: Filter): Promise<JobDetail[
   for (const jobStatus of ACTIVE) {
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new ListJobsCommand({ jobQueue: filter.queue, jobStatus, nextToken }));
+      const page = await client.send(new (batchSdk().ListJobsCommand)({ jobQueue: filter.queue, jobStatus, nextToken }));
       ids.push(...(page.jobSummaryList ?? []).map((job) => job.jobId as string));
       nextToken = page.nextToken;
     } while (nextToken);
   }
   const jobs: JobDetail[] = [];
-  for (let i = 0; i < ids.length; i += 100) jobs.push(...((await client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + 100) }))).jobs ?? []));
+  for (let i = 0; i < ids.length; i += 100) jobs.push(...((await client.send(new (batchSdk().DescribeJobsCommand)({ jobs: ids.slice(i, i + 100) }))).jobs ?? []));
   return jobs.filter((job) => {
     const tags = job.tags ?? {};
     return (
@@ -81,7 +82,7 @@ async function kill(args: Record<string, unknown>): Promise<void> {
   await withClient(config, async (client) => {
     const jobs = await findJobs(client, filter);
     const reason = `Killed with flowkit batch kill by ${resolveUser(config)}`;
-    await Promise.all(jobs.map((job) => client.send(new TerminateJobCommand({ jobId: job.jobId, reason }))));
+    await Promise.all(jobs.map((job) => client.send(new (batchSdk().TerminateJobCommand)({ jobId: job.jobId, reason }))));
     process.stdout.write(jobs.length === 0 ? 'No unfinished FlowKit jobs match.\n' : `${table(jobs)}\nTerminated ${jobs.length} job${jobs.length === 1 ? '' : 's'}.\n`);
   });
 }

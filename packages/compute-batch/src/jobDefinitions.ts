@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand, type BatchClient, type ContainerProperties, type RegisterJobDefinitionCommandInput } from '@aws-sdk/client-batch';
+import type { BatchClient, ContainerProperties, RegisterJobDefinitionCommandInput } from '@aws-sdk/client-batch';
 import { TMPFS_PATH, type BatchAttributes } from './attributes';
+import { batchSdk } from './sdk';
 import type { BatchSecret } from './settings';
 
 /** Where the job definition keeps the bootstrap's source: the submitted command stays small (ECS allows 8 KiB). */
@@ -89,10 +90,10 @@ export class JobDefinitions {
   }
 
   private async findOrRegister(definition: RegisterJobDefinitionCommandInput): Promise<string> {
-    const found = await this.client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: definition.jobDefinitionName, status: 'ACTIVE' }));
+    const found = await this.client.send(new (batchSdk().DescribeJobDefinitionsCommand)({ jobDefinitionName: definition.jobDefinitionName, status: 'ACTIVE' }));
     const existing = found.jobDefinitions?.find((d) => d.jobDefinitionArn)?.jobDefinitionArn;
     if (existing) return existing;
-    const registered = await this.client.send(new RegisterJobDefinitionCommand(definition));
+    const registered = await this.client.send(new (batchSdk().RegisterJobDefinitionCommand)(definition));
     return registered.jobDefinitionArn as string;
   }
 }

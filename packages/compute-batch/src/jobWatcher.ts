@@ -1,4 +1,5 @@
-import { DescribeJobsCommand, type BatchClient, type JobDetail } from '@aws-sdk/client-batch';
+import type { BatchClient, JobDetail } from '@aws-sdk/client-batch';
+import { batchSdk } from './sdk';
 
 /** DescribeJobs takes at most this many job ids per call. */
 const IDS_PER_CALL = 100;
@@ -42,7 +43,7 @@ export class JobWatcher {
     const ids = [...this.listeners.keys()];
     try {
       for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
-        const { jobs = [] } = await this.client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + IDS_PER_CALL) }));
+        const { jobs = [] } = await this.client.send(new (batchSdk().DescribeJobsCommand)({ jobs: ids.slice(i, i + IDS_PER_CALL) }));
         for (const job of jobs) this.listeners.get(job.jobId as string)?.(job);
       }
       this.failures = 0;

@@ -1,4 +1,5 @@
-import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { logsSdk } from './sdk';
 
 /** Reads after the job ended, a look apart, before its logs are given up as unreadable. */
 const DRAIN_TRIES = 5;
@@ -24,7 +25,7 @@ export class LogTail {
    * not a second one that finds nothing new.
    */
   async read(): Promise<{ lines: number; caughtUp: boolean }> {
-    const page = await this.client.send(new GetLogEventsCommand({ logGroupName: this.group, logStreamName: this.stream, startFromHead: true, nextToken: this.token }));
+    const page = await this.client.send(new (logsSdk().GetLogEventsCommand)({ logGroupName: this.group, logStreamName: this.stream, startFromHead: true, nextToken: this.token }));
     const events = page.events ?? [];
     // A page reaches the task's stdout as one chunk: one log file write and one terminal write, not one per line.
     if (events.length > 0) this.write(events.map((event) => `${event.message ?? ''}\n`).join(''));

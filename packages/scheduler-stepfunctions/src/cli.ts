@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CreateStateMachineCommand, DeleteStateMachineCommand, ListExecutionsCommand, StartExecutionCommand, UpdateStateMachineCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
 import { PluginError, formatTable, integer, numberOption, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { deployedStateMachine, findStateMachine, requireCredentials, stateMachineName, withSfn } from './client';
 import { compileFlow } from './deploy';
 import { applySchedule, deleteSchedule, flowSchedule, scheduleRole } from './eventbridge';
 import { givenParameters } from './parameters';
+import { sfnSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
 
 /** Options of every flowkit command, never a flow parameter. */
@@ -58,10 +59,10 @@ async function create(context: CliContext, args: Record<string, unknown>): Promi
     const existing = await findStateMachine(client, name);
     const body = JSON.stringify(definition);
     if (existing) {
-      await client.send(new UpdateStateMachineCommand({ stateMachineArn: existing, definition: body, roleArn: roles.stateMachine }));
+      await client.send(new (sfnSdk().UpdateStateMachineCommand)({ stateMachineArn: existing, definition: body, roleArn: roles.stateMachine }));
       return existing;
     }
-    return (await client.send(new CreateStateMachineCommand({ name, definition: body, roleArn: roles.stateMachine, type: 'STANDARD' }))).stateMachineArn as string;
+    return (await client.send(new (sfnSdk().CreateStateMachineCommand)({ name, definition: body, roleArn: roles.stateMachine, type: 'STANDARD' }))).stateMachineArn as string;
   });
   process.stdout.write(`State machine ${name} for ${flowName} is deployed: ${arn}\n`);
   const wanted = schedule && roles.schedule ? { schedule, target: { stateMachineArn: arn, roleArn: roles.schedule } } : undefined;
@@ -88,7 +89,7 @@ async function trigger(context: CliContext, args: Record<string, unknown>): Prom
   const executionName = randomUUID();
   await withSfn(context.config, async (client) => {
     const stateMachineArn = await deployedStateMachine(client, stateMachineName(context.config, flow.graph.flowName));
-    const started = await client.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify({ parameters }) }));
+    const started = await client.send(new (sfnSdk().StartExecutionCommand)({ stateMachineArn, name: executionName, input: JSON.stringify({ parameters }) }));
     process.stdout.write(`Run sfn-${executionName} of ${flow.graph.flowName} started: ${started.executionArn}\n`);
   });
   if (runIdFile !== undefined) writeFileSync(runIdFile, `sfn-${executionName}`);
@@ -109,7 +110,7 @@ async function executions(client: SFNClient, config: Config, flow: PreparedFlow,
   const rows = [['RUN ID', 'STATUS', 'STARTED', 'STOPPED']];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter, nextToken }));
+    const page = await client.send(new (sfnSdk().ListExecutionsCommand)({ stateMachineArn, statusFilter, nextToken }));
     for (const execution of page.executions ?? []) {
       rows.push([`sfn-${execution.name}`, execution.status ?? '', execution.startDate?.toISOString() ?? '', execution.stopDate?.toISOString() ?? '']);
     }
@@ -125,7 +126,7 @@ async function remove(context: CliContext, args: Record<string, unknown>): Promi
     const stateMachineArn = await deployedStateMachine(client, name);
     // The schedule first, so it never starts a state machine that is gone.
     const unscheduled = await deleteSchedule(context.config, name);
-    await client.send(new DeleteStateMachineCommand({ stateMachineArn }));
+    await client.send(new (sfnSdk().DeleteStateMachineCommand)({ stateMachineArn }));
     process.stdout.write(`State machine ${name} is deleted; runs already started keep their records.\n${unscheduled ? `${unscheduled}\n` : ''}`);
   });
 }

@@ -1,9 +1,10 @@
-import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PluginError, type Config } from '@flowkit/core/plugin';
+import { sfnSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
 
 export function sfnClient(config: Config): SFNClient {
-  return new SFNClient({ endpoint: config.get(StepFunctionsSettings.endpoint), maxAttempts: 8 });
+  return new (sfnSdk().SFNClient)({ endpoint: config.get(StepFunctionsSettings.endpoint), maxAttempts: 8 });
 }
 
 /** The state machine of a flow: its name with the configured prefix, within Step Functions' naming rules. */
@@ -19,7 +20,7 @@ export function stateMachineName(config: Config, flowName: string): string {
 export async function findStateMachine(client: SFNClient, name: string): Promise<string | undefined> {
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new ListStateMachinesCommand({ nextToken }));
+    const page = await client.send(new (sfnSdk().ListStateMachinesCommand)({ nextToken }));
     const found = page.stateMachines?.find((machine) => machine.name === name);
     if (found) return found.stateMachineArn;
     nextToken = page.nextToken;

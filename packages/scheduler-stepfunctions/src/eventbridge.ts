@@ -1,7 +1,8 @@
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, UpdateScheduleCommand, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { flowDecoratorsOf } from '@flowkit/core/internal';
 import { PluginError, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { scheduleOf, type Schedule } from './schedule';
+import { schedulerSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
 
 /** EventBridge Scheduler's longest name; a state machine's may be 80 characters. */
@@ -29,7 +30,7 @@ export function scheduleRole(config: Config, flowName: string): string {
 }
 
 async function withScheduler<T>(config: Config, use: (client: SchedulerClient) => Promise<T>): Promise<T> {
-  const client = new SchedulerClient({ endpoint: config.get(StepFunctionsSettings.schedulerEndpoint), maxAttempts: 8 });
+  const client = new (schedulerSdk().SchedulerClient)({ endpoint: config.get(StepFunctionsSettings.schedulerEndpoint), maxAttempts: 8 });
   try {
     return await use(client);
   } finally {
@@ -40,11 +41,12 @@ async function withScheduler<T>(config: Config, use: (client: SchedulerClient) =
 /** Deletes the schedule of that name; false when there was none. */
 async function deleteIfAny(client: SchedulerClient, name: string): Promise<boolean> {
   if (name.length > MAX_NAME) return false; // no schedule can have that name
+  const sdk = schedulerSdk();
   try {
-    await client.send(new DeleteScheduleCommand({ Name: name }));
+    await client.send(new sdk.DeleteScheduleCommand({ Name: name }));
     return true;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return false;
+    if (error instanceof sdk.ResourceNotFoundException) return false;
     throw error;
   }
 }
@@ -62,6 +64,7 @@ export async function applySchedule(config: Config, name: string, wanted: { sche
   return withScheduler(config, async (client) => {
     if (!wanted) return (await deleteIfAny(client, name)) ? `Schedule ${name} is deleted: the flow has no @schedule.` : undefined;
     const { schedule, target } = wanted;
+    const sdk = schedulerSdk();
     const input: CreateScheduleCommandInput = {
       Name: name,
       ScheduleExpression: schedule.expression,
@@ -73,11 +76,11 @@ export async function applySchedule(config: Config, name: string, wanted: { sche
       Target: { Arn: target.stateMachineArn, RoleArn: target.roleArn, Input: JSON.stringify({ parameters: {} }) },
     };
     try {
-      await client.send(new CreateScheduleCommand(input));
+      await client.send(new sdk.CreateScheduleCommand(input));
     } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
+      if (!(error instanceof sdk.ConflictException)) throw error;
       // UpdateSchedule replaces every field, so the schedule becomes exactly this one.
-      await client.send(new UpdateScheduleCommand(input));
+      await client.send(new sdk.UpdateScheduleCommand(input));
     }
     return `Schedule ${name} starts it at ${schedule.expression}${schedule.timezone ? ` in ${schedule.timezone}` : ' UTC'}.`;
   });
