@@ -3,24 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { combinations, runCombination } from '@flowkit/testing';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
+import { SHAPE_TESTS, WIDE_SHAPE_TESTS, shapeSubset } from '../helpers/subsets';
 
 /**
- * On the 100-way wide-foreach graph, the tests where a foreach's width matters (its join, lineage, resuming
- * inside it): the other templates there repeat small-foreach's paths a hundred times over, about 2,100 tasks,
- * a third of the matrix's. `npx flowkit-conformance --contexts dev-local` runs the whole matrix.
+ * The dev-local context: every test of the harness, the shape tests on every graph shape and the others on two
+ * (test/helpers/subsets.ts). `npx flowkit-conformance --contexts dev-local` runs the whole matrix, 255 flows.
  */
-const WIDE_GRAPH_TESTS = ['basic_artifact', 'basic_foreach', 'lineage', 'merge_artifacts', 'merge_artifacts_include', 'resume_foreach_inner', 'resume_foreach_join', 'runtime_dag'];
-
-/** Every valid (graph, test) of the harness in the dev-local context, each a test of its own, but the above. */
 describe('conformance: dev-local', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
-  const combos = combinations({ contexts: ['dev-local'] }).filter((c) => c.graph.name !== 'wide-foreach' || WIDE_GRAPH_TESTS.includes(c.template.name));
+  const combos = shapeSubset('dev-local');
 
-  test('the matrix covers every graph and every test', () => {
-    expect(new Set(combos.map((c) => c.graph.name)).size).toBeGreaterThanOrEqual(9);
-    expect(new Set(combos.map((c) => c.template.name)).size).toBeGreaterThanOrEqual(9);
-    expect(combos.filter((c) => c.graph.name === 'wide-foreach').map((c) => c.template.name).sort()).toEqual(WIDE_GRAPH_TESTS);
+  test('the subset runs every test, the shape tests on every shape, and every shape many times', () => {
+    const all = combinations({ contexts: ['dev-local'] });
+    expect(new Set(combos.map((c) => c.template.name))).toEqual(new Set(all.map((c) => c.template.name)));
+    for (const test of SHAPE_TESTS) {
+      const shapes = all.filter((c) => c.template.name === test && (c.graph.name !== 'wide-foreach' || WIDE_SHAPE_TESTS.includes(test)));
+      expect([test, combos.filter((c) => c.template.name === test).length]).toEqual([test, shapes.length]);
+    }
+    const perShape = new Map<string, number>();
+    for (const combo of combos) perShape.set(combo.graph.name, (perShape.get(combo.graph.name) ?? 0) + 1);
+    expect(perShape.size).toBe(9);
+    for (const [shape, count] of perShape) expect([shape, count >= (shape === 'wide-foreach' ? WIDE_SHAPE_TESTS.length : 8)]).toEqual([shape, true]);
   });
 
   test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {

@@ -23,9 +23,33 @@ export function expectEveryTestOnce(combos: Combination[], context: string, excl
 }
 
 /**
+ * The tests whose outcome depends on the graph's shape (artifacts flowing through joins, lineage, the DAG the
+ * runtime records, resuming inside foreaches and branches): the dev-local context runs them on every shape.
+ * The rest check one behaviour (logs, tags, parameters, decorators, failures...) that each task has whatever
+ * the graph: they run on two shapes, one with a foreach and one without, rotated so every shape gets its share.
+ */
+export const SHAPE_TESTS = ['basic_artifact', 'basic_foreach', 'lineage', 'merge_artifacts', 'merge_artifacts_include', 'runtime_dag', 'resume_foreach_inner', 'resume_foreach_join', 'resume_foreach_split', 'resume_succeeded_step', 'resume_originpath'];
+/** The shape tests also run on the 100-way foreach: its join, its merge, resuming inside it. */
+export const WIDE_SHAPE_TESTS = ['basic_foreach', 'merge_artifacts', 'resume_foreach_join'];
+const FOREACH_SHAPES = ['small-foreach', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach'];
+const PLAIN_SHAPES = ['single-linear', 'small-branch', 'long-linear', 'nested-branch'];
+
+export function shapeSubset(context: string): Combination[] {
+  const all = combinations({ contexts: [context] });
+  const tests = [...new Set(all.map((c) => c.template.name))];
+  return tests.flatMap((test, i) => {
+    const fits = all.filter((c) => c.template.name === test);
+    if (SHAPE_TESTS.includes(test)) return fits.filter((c) => c.graph.name !== 'wide-foreach' || WIDE_SHAPE_TESTS.includes(test));
+    const shapes = [FOREACH_SHAPES[i % FOREACH_SHAPES.length], PLAIN_SHAPES[i % PLAIN_SHAPES.length]];
+    const chosen = fits.filter((c) => shapes.includes(c.graph.name));
+    return chosen.length > 0 ? chosen : fits.slice(0, 1);
+  });
+}
+
+/**
  * The conformance subset of a compute context (batch, kubernetes): basic_artifact on every graph shape but the
- * 100-way one (the remote context covers scale), then the tests where compute matters (retries, catch, timeouts,
- * crashes, logs, resume, large artifacts) on the first shape each fits.
+ * 100-way one (a wide fan-out of jobs is the bench's), then the tests where compute matters (retries, catch,
+ * timeouts, crashes, logs, resume, large artifacts) on the first shape each fits.
  */
 export const COMPUTE_SHAPES = ['small-foreach', 'small-branch', 'single-linear', 'nested-foreach', 'foreach-in-branch', 'branch-in-foreach', 'nested-branch', 'long-linear'];
 export const COMPUTE_TESTS = ['catch_retry', 'timeout_decorator', 'detect_segfault', 'task_exception', 'basic_log', 'large_artifact', 'resume_foreach_join'];

@@ -126,8 +126,11 @@ function failure(error: unknown): Failure {
   return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
 }
 
-/** How often a deployed run's state is read while the harness waits for it. */
-const DEPLOYED_POLL_MS = 500;
+/**
+ * How often a deployed run's state is read while the harness waits for it: each read is a CLI process (half a
+ * second of CPU), so a shorter wait would spend more CPU polling than the run's own tasks.
+ */
+const DEPLOYED_POLL_MS = 2000;
 
 /**
  * A run through a production scheduler: deploy, trigger, then wait (reading `list-runs`) until the run ends. A
