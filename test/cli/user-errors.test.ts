@@ -75,4 +75,13 @@ describe('user errors are one clear line with a hint, the stack only with --debu
     expect(result.stderr).toBe("Error: ENOENT: no such file or directory, open '/proc/flowkit-dump.json'\n(run again with --debug for the stack trace)\n");
     expect((await cli('dump', 'ok.ts', '1', '--file', '/proc/flowkit-dump.json', '--debug')).stderr).toMatch(STACK);
   });
+
+  test('a server that cannot be reached: the error names it, the hint says where endpoints are set', async () => {
+    // A closed port: the Batch client's retries end at once on a refused connection's error.
+    const result = await flowkit(['batch', 'list', '--queue', 'q'], {
+      cwd: dir,
+      env: { ...env, FLOWKIT_BATCH_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' },
+    });
+    expectOneLineError(result, /^Error: connect ECONNREFUSED 127\.0\.0\.1:9\n {2}hint: a server could not be reached: check the endpoint it names \(the FLOWKIT_\*_ENDPOINT_URL settings/);
+  });
 });

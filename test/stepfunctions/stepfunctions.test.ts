@@ -38,6 +38,7 @@ describe('step-functions', () => {
     'bad_timezone_flow.ts': scheduledFlow('BadTimezoneFlow', "@schedule({ daily: true, timezone: 'Mars/Olympus' })"),
     'two_schedules_flow.ts': scheduledFlow('TwoSchedulesFlow', "@schedule({ cron: '0 12 * * ? *', daily: true })"),
     'no_role_flow.ts': scheduledFlow('NoRoleFlow', '@schedule({ weekly: true })'),
+    'far_scheduler_flow.ts': scheduledFlow('FarSchedulerFlow', '@schedule({ daily: true })'),
   });
 
   beforeAll(async () => {
@@ -244,7 +245,7 @@ describe('step-functions', () => {
     for (const bundle of scheduled) expect([bundle.includes('SchedulerClient'), bundle.includes('SFNClient')]).toEqual([false, false]);
   }, 240000);
 
-  test.concurrent('bad schedules, no schedule role, a badly typed parameter and missing credentials: one line naming the problem, exit 1, nothing deployed', async () => {
+  test.concurrent('bad schedules, no schedule role, a badly typed parameter, missing credentials, unreachable endpoints: one line naming the problem, exit 1, nothing scheduled', async () => {
     const refused = async (file: string, flowName: string, extra?: Record<string, string | undefined>) => {
       const result = extra ? await flowkit(['step-functions', 'create', file], { cwd: dir, env: { ...env, ...extra } }) : await cli(['step-functions', 'create', file]);
       expect(result.code).toBe(1);
@@ -280,6 +281,16 @@ describe('step-functions', () => {
     expect(await refused('no_credentials_flow.ts', 'NoCredentialsFlow', noCredentials)).toMatch(/^No AWS credentials found for Step Functions to deploy NoCredentialsFlow\.\n {2}hint: set AWS_PROFILE/);
     const listed = await flowkit(['step-functions', 'list-runs', 'no_credentials_flow.ts'], { cwd: dir, env: { ...env, ...noCredentials } });
     expect([listed.code, listed.stderr.split('\n')[0]]).toEqual([1, 'No AWS credentials found for Step Functions.']);
+
+    // Unreachable endpoints (a closed port) are named, with the setting that points at them.
+    const farSfn = await cli(['step-functions', 'list-runs', 'linear_flow.ts'], { FLOWKIT_SFN_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect([farSfn.code, farSfn.stderr]).toEqual([1, 'Step Functions at http://127.0.0.1:9 could not be reached (ECONNREFUSED).\n  hint: check that FLOWKIT_SFN_ENDPOINT_URL is right and the endpoint is up\n']);
+    const farScheduler = await cli(['step-functions', 'create', 'far_scheduler_flow.ts'], { FLOWKIT_EVENTBRIDGE_SCHEDULER_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect([farScheduler.code, farScheduler.stderr]).toEqual([
+      1,
+      'EventBridge Scheduler at http://127.0.0.1:9 could not be reached (ECONNREFUSED).\n  hint: check that FLOWKIT_EVENTBRIDGE_SCHEDULER_ENDPOINT_URL is right and the endpoint is up\n',
+    ]);
+    expect(scheduler.schedule('FarSchedulerFlow')).toBeUndefined();
 
     const typed = await cli(['step-functions', 'trigger', 'no_credentials_flow.ts', '--times', 'abc']);
     expect([typed.code, typed.stderr.split('\n')[0]]).toEqual([1, "Parameter 'times' expects a number, got 'abc'."]);

@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { errorType, formatError } from '@flowkit/core/internal';
-import { FlowKitError, integer, loadConfig, numberOption, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { FlowKitError, integer, loadConfig, networkFailure, numberOption, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
 import { dumpCommand, listRunsCommand, logsCommand, statusCommand, tagCommand, type ReadOptions } from './commands/read';
@@ -33,10 +33,15 @@ export async function cliMain(argv: string[]): Promise<number> {
   }
 }
 
+/** For a network failure that no plugin explained: where the endpoints a command reaches are set. */
+const NETWORK_HINT = 'a server could not be reached: check the endpoint it names (the FLOWKIT_*_ENDPOINT_URL settings, FLOWKIT_SERVICE_URL, KUBECONFIG) and the network, then try again';
+
 /** An error as one line and its hint; the stack (with its cause's) only with --debug. */
 function errorReport(error: unknown, debug: boolean): string {
   if (!(error instanceof Error)) return String(error);
-  if (!debug) return error instanceof FlowKitError ? formatError(error) : `${errorType(error)}: ${error.message}\n(run again with --debug for the stack trace)`;
+  if (!debug && error instanceof FlowKitError) return formatError(error);
+  if (!debug && networkFailure(error)) return `${errorType(error)}: ${error.message}\n  hint: ${NETWORK_HINT}`;
+  if (!debug) return `${errorType(error)}: ${error.message}\n(run again with --debug for the stack trace)`;
   const cause = error.cause instanceof Error ? `\ncaused by ${formatError(error.cause)}` : '';
   return `${formatError(error)}${error instanceof FlowKitError && error.stack ? `\n${error.stack}` : ''}${cause}`;
 }

@@ -6,6 +6,9 @@ import type * as ClientCloudWatchLogs from '@aws-sdk/client-cloudwatch-logs';
  * use instead, so commands that never reach Batch do not pay for them. The rest of the package imports only types.
  */
 
+// FlowKit supports Node 20 on purpose; the SDK's notice about its future versions would end up on every command's stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function batchSdk(): typeof ClientBatch {
   return require('@aws-sdk/client-batch') as typeof ClientBatch;
 }

@@ -82,3 +82,13 @@ export function formatError(error: unknown): string {
   const renamed = type !== error.name && (stack.startsWith(`${error.name}:`) || stack.startsWith(`${error.name}\n`));
   return renamed ? `${type}${stack.slice(error.name.length)}` : stack;
 }
+
+/** The code of a network failure (refused, unreachable, timed out), or undefined for any other error. */
+export function networkFailure(error: unknown): string | undefined {
+  // A network error from another realm (a test sandbox) reaches us wrapped, its code only in the message.
+  const code = (error as { code?: unknown }).code;
+  const found = typeof code === 'string' ? code : /\b(E[A-Z]{4,})\b/.exec((error as Error)?.message ?? '')?.[1];
+  return found !== undefined && NETWORK_CODES.has(found) ? found : undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);

@@ -44,4 +44,4 @@ export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretRefe
 export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
 export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';
-export { FlowKitError, FlowDefinitionError, ParameterError, TransitionError, MergeArtifactsError, ArtifactError, PathspecError, DataStoreError, MetadataError, PluginError, ConfigError } from './errors';
+export { FlowKitError, FlowDefinitionError, ParameterError, TransitionError, MergeArtifactsError, ArtifactError, PathspecError, DataStoreError, MetadataError, PluginError, ConfigError, networkFailure } from './errors';

@@ -1,5 +1,4 @@
-import { DataStoreError } from '@flowkit/core/plugin';
-import { networkFailure } from '@flowkit/datastore-objects';
+import { DataStoreError, networkFailure } from '@flowkit/core/plugin';
 import { GcsSettings, type GcsOptions } from './settings';
 
 /** Where Application Default Credentials come from, for hints. */

@@ -8,6 +8,6 @@ export type { ListPage, ObjectStoreOptions } from './objectDataStore';
 export { defineSyncGetHandler } from './syncReads';
 export { formatObjectUrl, joinKey, parseObjectUrl } from './objectUrl';
 export type { ObjectLocation, ObjectUrlScheme } from './objectUrl';
-export { LARGE_OBJECT_BYTES, PARTS_IN_FLIGHT, PART_BYTES, isStreamFailure, networkFailure, readInto, readRanges } from './transfer';
+export { LARGE_OBJECT_BYTES, PARTS_IN_FLIGHT, PART_BYTES, isStreamFailure, readInto, readRanges } from './transfer';
 export { cacheSettings, endpointSetting, numberSetting } from './settings';
 export type { CacheOptions } from './settings';

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { DataStoreError, byteLength, chunksOf, type Bytes } from '@flowkit/core/plugin';
-import { LARGE_OBJECT_BYTES, PARTS_IN_FLIGHT, PART_BYTES, isStreamFailure, networkFailure, readInto, readRanges } from '@flowkit/datastore-objects';
+import { DataStoreError, byteLength, chunksOf, networkFailure, type Bytes } from '@flowkit/core/plugin';
+import { LARGE_OBJECT_BYTES, PARTS_IN_FLIGHT, PART_BYTES, isStreamFailure, readInto, readRanges } from '@flowkit/datastore-objects';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { backoffDelay } from './retry';
 import { clientS3, libStorage } from './sdk';

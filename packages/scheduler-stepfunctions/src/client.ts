@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { PluginError, type Config } from '@flowkit/core/plugin';
+import { PluginError, networkFailure, type Config } from '@flowkit/core/plugin';
 import { sfnSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
 
@@ -58,8 +58,18 @@ export async function withSfn<T>(config: Config, use: (client: SFNClient) => Pro
     return await use(client);
   } catch (error) {
     if ((error as Error).name === 'CredentialsProviderError') throw new PluginError('No AWS credentials found for Step Functions.', { hint: NO_CREDENTIALS_HINT, cause: error });
-    throw error;
+    throw unreachable(error, 'Step Functions', config.get(StepFunctionsSettings.endpoint), StepFunctionsSettings.endpoint);
   } finally {
     client.destroy();
   }
+}
+
+/** A network failure reaching an AWS service as a one-line error that names the service and its endpoint; any other error as it is. */
+export function unreachable(error: unknown, service: string, endpoint: string | undefined, endpointSetting: string): unknown {
+  const code = networkFailure(error);
+  if (!code) return error;
+  return new PluginError(`${service} at ${endpoint ?? "AWS's endpoint for the region"} could not be reached (${code}).`, {
+    hint: endpoint ? `check that ${endpointSetting} is right and the endpoint is up` : `check AWS_REGION and this machine's network (or set ${endpointSetting})`,
+    cause: error,
+  });
 }

@@ -1,6 +1,7 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { flowDecoratorsOf } from '@flowkit/core/internal';
 import { PluginError, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { unreachable } from './client';
 import { scheduleOf, type Schedule } from './schedule';
 import { schedulerSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
@@ -30,9 +31,12 @@ export function scheduleRole(config: Config, flowName: string): string {
 }
 
 async function withScheduler<T>(config: Config, use: (client: SchedulerClient) => Promise<T>): Promise<T> {
-  const client = new (schedulerSdk().SchedulerClient)({ endpoint: config.get(StepFunctionsSettings.schedulerEndpoint), maxAttempts: 8 });
+  const endpoint = config.get(StepFunctionsSettings.schedulerEndpoint);
+  const client = new (schedulerSdk().SchedulerClient)({ endpoint, maxAttempts: 8 });
   try {
     return await use(client);
+  } catch (error) {
+    throw unreachable(error, 'EventBridge Scheduler', endpoint, StepFunctionsSettings.schedulerEndpoint);
   } finally {
     client.destroy();
   }
