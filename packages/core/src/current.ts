@@ -10,6 +10,8 @@ export interface CurrentTask {
   parameterNames: string[];
   username: string;
   originRunId?: string;
+  /** `Flow/run/step/task`. */
+  pathspec: string;
 }
 
 const STATE = Symbol.for('flowkit.current');
@@ -56,8 +58,7 @@ export const current = {
   },
   /** `Flow/run/step/task` of the running task. */
   get pathspec(): string {
-    const task = state('pathspec');
-    return `${task.flowName}/${task.runId}/${task.stepName}/${task.taskId}`;
+    return state('pathspec').pathspec;
   },
 };
 

@@ -19,6 +19,7 @@ export type {
   RunEvent,
   Sidecar,
   StepDecorator,
+  StepOutcome,
   TaskEventIds,
   TaskHookContext,
   UrlReader,

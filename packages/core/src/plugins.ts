@@ -147,6 +147,21 @@ export interface StepDecorator {
    * Return true when the failure is handled: the step then succeeds and takes its declared transition.
    */
   onStepError?(context: TaskHookContext, error: unknown): boolean | Promise<boolean>;
+  /**
+   * Task side, once the step is over, whatever its outcome (after onStepError): artifacts it sets on
+   * `context.flow` are stored with the step's. Throwing fails the task.
+   */
+  afterStep?(context: TaskHookContext, outcome: StepOutcome): void | Promise<void>;
+}
+
+/** How a step's user code ended, as afterStep sees it. */
+export interface StepOutcome {
+  /** The step succeeded, or a decorator's onStepError handled its failure. */
+  ok: boolean;
+  /** A decorator's onStepError handled the failure. */
+  handled: boolean;
+  /** What the user code threw, if it did. */
+  error?: unknown;
 }
 
 export interface FlowDecorator {

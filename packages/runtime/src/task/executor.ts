@@ -8,6 +8,7 @@ import {
   type FlowGraph,
   type GraphStep,
   type MetadataProvider,
+  type StepOutcome,
   type StoredForeachFrame,
   type TaskHookContext,
   type TaskRef,
@@ -143,6 +144,7 @@ async function runStep(spec: TaskSpec, context: TaskContext): Promise<AttemptDat
     parameterNames: [...definitions.keys()],
     username: spec.user,
     originRunId: spec.originRunId,
+    pathspec: `${graph.flowName}/${spec.runId}/${spec.stepName}/${spec.taskId}`,
   };
   bindCurrent(task);
 
@@ -177,18 +179,28 @@ function unmergedBy(step: GraphStep, inputs: TaskInput[], fixedValues: Map<strin
   return unmerged;
 }
 
-/** Runs the step body between its decorators' task-side hooks; true when a decorator handled a failure. */
+/**
+ * Runs the step body between its decorators' task-side hooks: beforeStep, then onStepError when it fails, then
+ * afterStep whatever the outcome (artifacts it sets are stored). True when a decorator handled a failure.
+ */
 async function runWithDecorators(decorators: ResolvedDecorator[], base: Omit<TaskHookContext, 'attributes'>, body: () => Promise<void>): Promise<boolean> {
   for (const { decorator, attributes } of decorators) await decorator.beforeStep?.({ ...base, attributes });
+  let outcome: StepOutcome;
   try {
     await body();
-    return false;
+    outcome = { ok: true, handled: false };
   } catch (error) {
+    outcome = { ok: false, handled: false, error };
     for (const { decorator, attributes } of decorators) {
-      if (await decorator.onStepError?.({ ...base, attributes }, error)) return true;
+      if (await decorator.onStepError?.({ ...base, attributes }, error)) {
+        outcome = { ok: true, handled: true, error };
+        break;
+      }
     }
-    throw error;
   }
+  for (const { decorator, attributes } of decorators) await decorator.afterStep?.({ ...base, attributes }, outcome);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.handled;
 }
 
 /** What the fallback attempt reports: the user code never finished, and why the last attempt died. */

@@ -6,7 +6,10 @@ import { steps, type Checker, type FlowResult } from '../template';
 
 class Recoverable extends Error {}
 
-/** A step decorator written in the flow file itself: every hook (validate, onLaunch, beforeStep, onStepError) runs. */
+/**
+ * A step decorator written in the flow file itself: every hook (validate, onLaunch, beforeStep, onStepError,
+ * afterStep) runs, and afterStep's artifacts are stored.
+ */
 const stamp = makeStepDecorator<{ label: string }>('stamp');
 registry.use({
   name: 'conformance-custom-decorators',
@@ -28,6 +31,10 @@ registry.use({
         (context.flow as unknown as Record<string, unknown>).recovered = error.message;
         return true;
       },
+      afterStep(context, outcome) {
+        const samePathspec = context.task.pathspec === current.pathspec;
+        (context.flow as unknown as Record<string, unknown>).stamped_after = `${context.attributes.label}:${samePathspec}:${outcome.ok}:${outcome.handled}`;
+      },
     });
   },
 });
@@ -42,7 +49,10 @@ export default class CustomDecoratorsTest extends FlowTest {
   }
 
   override async checkResults(flow: FlowResult, checker: Checker) {
-    for (const step of flow.steps) await this.assertArtifact(checker, step, 'stamped_before', `hello:${step}`);
+    for (const step of flow.steps) {
+      await this.assertArtifact(checker, step, 'stamped_before', `hello:${step}`);
+      await this.assertArtifact(checker, step, 'stamped_after', `hello:true:true:${step === 'end'}`);
+    }
     await this.assertArtifact(checker, 'end', 'recovered', 'handled by @stamp');
   }
 }
