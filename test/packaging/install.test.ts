@@ -18,6 +18,8 @@ const LOCAL_PACKAGES = ['core', 'cli', 'client', 'runtime', 'graph', 'datastore-
 /** What a user adds to run steps on AWS Batch with artifacts in S3. */
 const BATCH_PACKAGES = ['compute-batch', 'datastore-s3', 'datastore-objects'];
 const TUTORIAL_PACKAGES = ['tutorials'];
+/** The plugin docs/plugins.md builds, packed as its author would publish it. */
+const EXAMPLE_PLUGIN = join(REPO_ROOT, 'examples', 'flowkit-plugin-step-timer');
 
 const FLOW = `
 import { FlowSpec, Parameter, step, type Inputs } from '@flowkit/core';
@@ -63,19 +65,45 @@ const tarball = (name: string) => join(packed, `flowkit-${name}-0.1.0.tgz`);
 beforeAll(async () => {
   const all = [...LOCAL_PACKAGES, ...BATCH_PACKAGES, ...TUTORIAL_PACKAGES];
   await exec('npm', ['pack', ...all.flatMap((name) => ['-w', `@flowkit/${name}`]), '--pack-destination', packed, '--silent'], { cwd: REPO_ROOT });
-  expect(readdirSync(packed)).toHaveLength(all.length);
+  // Its prepack script builds it.
+  await exec('npm', ['pack', '--pack-destination', packed, '--silent'], { cwd: EXAMPLE_PLUGIN });
+  expect(readdirSync(packed)).toHaveLength(all.length + 1);
 }, 120000);
 
-/** A blank project outside the repository with `files`, the tarballs of `packages` installed into it. */
-async function installedProject(files: Record<string, string>, packages = LOCAL_PACKAGES): Promise<string> {
+/** A blank project outside the repository with `files`, the tarballs of `packages` (and `others`) installed into it. */
+async function installedProject(files: Record<string, string>, packages = LOCAL_PACKAGES, others: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-installed-'));
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
-  await exec('npm', ['install', ...packages.map(tarball), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir });
+  await exec('npm', ['install', ...packages.map(tarball), ...others, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir });
   return dir;
 }
+
+const TIMED_FLOW = `
+import { FlowSpec, step } from '@flowkit/core';
+import { timed } from 'flowkit-plugin-step-timer';
+
+export default class TimedFlow extends FlowSpec {
+  declare step_seconds: number;
+  declare nap_seconds: number;
+
+  @timed() @step start() {
+    this.next(this.nap);
+  }
+  @timed({ artifact: 'nap_seconds' }) @step async nap() {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;
+
+const TIMED_CLIENT = `
+const { Flow } = require('@flowkit/client');
+new Flow('TimedFlow').latestSuccessfulRun().then(async (run) => console.log(JSON.stringify({ start: await run.data.step_seconds, nap: await run.data.nap_seconds })));
+`;
 
 /** The project's own `flowkit`, as `npx flowkit` would run it. */
 function installedFlowkit(dir: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
@@ -145,4 +173,35 @@ test('@flowkit/tutorials installs from the registry (its dependencies resolve th
   const run = await installedFlowkit(dir, ['run', '01-playlist/playlist.ts', '--genre', 'comedy'], { cwd: join(dir, 'flowkit-tutorials') });
   expect([run.code, run.stderr]).toEqual([0, '']);
   expect(run.stdout).toContain('Done!');
+}, 180000);
+
+test('the example plugin of docs/plugins.md, installed from its tarball: its decorator, sidecar and command work in a strict TypeScript project', async () => {
+  const tsconfig = { compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', experimentalDecorators: true, noEmit: true } };
+  const files = {
+    'package.json': JSON.stringify({ name: 'blank-plugin-user', version: '1.0.0', private: true }),
+    'tsconfig.json': JSON.stringify(tsconfig),
+    'flow.ts': TIMED_FLOW,
+    'bad.ts': TIMED_FLOW.replace('TimedFlow', 'BadTimedFlow').replace('@timed()', "@timed({ artifact: 'not an identifier' })"),
+    'client.js': TIMED_CLIENT,
+  };
+  const dir = await installedProject(files, LOCAL_PACKAGES, [join(packed, 'flowkit-plugin-step-timer-1.0.0.tgz')]);
+  const check = await installedFlowkit(dir, ['check', 'flow.ts']);
+  expect([check.code, check.stderr]).toEqual([0, '']);
+  const run = await installedFlowkit(dir, ['run', 'flow.ts'], { env: { FLOWKIT_STEP_TIMER_REPORT: join(dir, 'timing.json') } });
+  expect([run.code, run.stderr]).toEqual([0, '']);
+
+  const client = await runNode(['client.js'], { cwd: dir });
+  expect([client.code, client.stderr]).toEqual([0, '']);
+  const seconds = JSON.parse(client.stdout) as { start: number; nap: number };
+  expect([seconds.start >= 0 && seconds.start < 5, seconds.nap >= 0.3 && seconds.nap < 10]).toEqual([true, true]);
+
+  const shown = await installedFlowkit(dir, ['step-timer', 'show', 'timing.json']);
+  expect([shown.code, shown.stderr]).toEqual([0, '']);
+  const [title, header, slowest, ...rest] = shown.stdout.trim().split('\n');
+  expect(title).toMatch(/^TimedFlow\/\d+ succeeded in [\d.]+ s$/);
+  expect(header).toMatch(/^STEP +TASKS +FAILED +TOTAL S +MAX S$/);
+  expect([slowest?.split(/ +/).slice(0, 3), rest.length]).toEqual([['nap', '1', '0'], 2]);
+
+  const bad = await installedFlowkit(dir, ['run', 'bad.ts']);
+  expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([1, `@timed on step 'start': artifact must be an identifier, not "not an identifier".`]);
 }, 180000);
