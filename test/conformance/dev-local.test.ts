@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combinations, runCombination } from '@flowkit/testing';
+import { combinations } from '@flowkit/testing';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
-import { SHAPE_TESTS, WIDE_SHAPE_TESTS, shapeSubset } from '../helpers/subsets';
+import { SHAPE_TESTS, WIDE_SHAPE_TESTS, shapeSubset, testEachCombination } from '../helpers/subsets';
 
 /**
  * The dev-local context: every test of the harness, the shape tests on every graph shape and the others on two
@@ -27,7 +27,5 @@ describe('conformance: dev-local', () => {
     for (const [shape, count] of perShape) expect([shape, count >= (shape === 'wide-foreach' ? WIDE_SHAPE_TESTS.length : 8)]).toEqual([shape, true]);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 });

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flowClassName, runCombination } from '@flowkit/testing';
+import { flowClassName } from '@flowkit/testing';
 import { FLOWKIT_BIN, listFiles } from '../helpers/flowkit';
 import { gcsServerForThisFile, gcsEnv } from '../gcs/gcsServer';
-import { expectEveryTestOnce, oneCombinationPerTest } from '../helpers/subsets';
+import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
 
 /**
  * The gcs context against the GCS test server: every test once, on the first of a foreach and a branch graph
@@ -26,9 +26,7 @@ describe('conformance: gcs', () => {
     expectEveryTestOnce(combos, 'gcs', ['wide_foreach']);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 
   test('their tasks were recorded in GCS, and no artifact went to the local root', () => {
     for (const combo of combos) {

@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCombination } from '@flowkit/testing';
 import { FLOWKIT_BIN, REPO_ROOT } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
-import { expectEveryTestOnce, oneCombinationPerTest } from '../helpers/subsets';
+import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
 
 /**
  * The remote context: every task of the flow runs through the remote-like compute plugin
@@ -42,7 +41,5 @@ describe('conformance: remote', () => {
     expectEveryTestOnce(combos, 'remote', NOT_REMOTE);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 });

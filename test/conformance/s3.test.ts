@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flowClassName, runCombination } from '@flowkit/testing';
+import { flowClassName } from '@flowkit/testing';
 import { FLOWKIT_BIN, listFiles } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
-import { expectEveryTestOnce, oneCombinationPerTest } from '../helpers/subsets';
+import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
 
 /**
  * The s3 context against a real s3rver: every test once, on the first of a foreach and a branch graph it fits
@@ -32,9 +32,7 @@ describe('conformance: s3', () => {
     expectEveryTestOnce(combos, 's3', ['wide_foreach']);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 
   test('their tasks were recorded in S3, and no artifact went to the local root', async () => {
     for (const combo of combos) {

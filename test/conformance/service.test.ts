@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCombination } from '@flowkit/testing';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startService, type TestService } from '../helpers/service';
-import { expectEveryTestOnce, oneCombinationPerTest } from '../helpers/subsets';
+import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
 
 /**
  * Every test of the matrix once in the service context (local datastore, records in a metadata service on a real
@@ -40,7 +39,5 @@ describe('conformance: service', () => {
     expect(combos.every((c) => c.context.env.FLOWKIT_DEFAULT_METADATA === 'service')).toBe(true);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 });

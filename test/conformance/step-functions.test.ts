@@ -1,10 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCombination } from '@flowkit/testing';
 import { FLOWKIT_BIN } from '../helpers/flowkit';
 import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
-import { computeSubset, expectComputeSubset } from '../helpers/subsets';
+import { computeSubset, expectComputeSubset, testEachCombination } from '../helpers/subsets';
 
 /**
  * The step-functions context: each flow is deployed with `flowkit step-functions create` to the Step Functions
@@ -33,7 +32,5 @@ describe('conformance: step-functions', () => {
     expectComputeSubset(combos, TESTS);
   });
 
-  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-    await runCombination(combo, options);
-  }, 300000);
+  testEachCombination(combos, options);
 });

@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCombination } from '@flowkit/testing';
-import { computeSubset, expectComputeSubset } from './subsets';
+import { computeSubset, expectComputeSubset, testEachCombination } from './subsets';
 import { FLOWKIT_BIN } from './flowkit';
 import { S3TestServer } from './s3server';
 
@@ -39,8 +38,6 @@ export function describeComputeContext(context: string, startBackend: () => Prom
       expectComputeSubset(combos);
     });
 
-    test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
-      await runCombination(combo, options);
-    }, 300000);
+    testEachCombination(combos, options);
   });
 }

@@ -1,4 +1,4 @@
-import { combinations, type Combination } from '@flowkit/testing';
+import { combinations, runCombination, type Combination } from '@flowkit/testing';
 
 /**
  * Every test of the matrix once in `context` (but those in `exclude`), each on the first graph shape of
@@ -68,4 +68,17 @@ export function computeSubset(context: string, tests = COMPUTE_TESTS): Combinati
 export function expectComputeSubset(combos: Combination[], tests = COMPUTE_TESTS): void {
   expect(combos.map((c) => c.template.name).filter((name) => name !== 'basic_artifact')).toEqual(tests);
   expect(combos.filter((c) => c.template.name === 'basic_artifact').map((c) => c.graph.name).sort()).toEqual([...COMPUTE_SHAPES].sort());
+}
+
+/**
+ * How long one combination may take: a wide foreach's flow runs for minutes on a loaded 2-core CI machine (jest runs
+ * a few at once in each worker), and a hung one is caught all the same.
+ */
+const COMBINATION_TIMEOUT_MS = 600000;
+
+/** Each combination as a test of its own, a few at once (jest's maxConcurrency). */
+export function testEachCombination(combos: Combination[], options: { workDir: string; datastoreRoot: string; flowkitBin: string }): void {
+  test.concurrent.each(combos.map((c) => [c.id, c] as const))('%s', async (_id, combo) => {
+    await runCombination(combo, options);
+  }, COMBINATION_TIMEOUT_MS);
 }
