@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { errorType, formatError } from '@flowkit/core/internal';
+import { errorType, formatError, warnOfUnknownDebugTopics } from '@flowkit/core/internal';
 import { FlowKitError, integer, loadConfig, networkFailure, numberOption, registry, type CliContext, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
 import { checkCommand, showCommand, type ShowFormat } from './commands/inspect';
 import { runCommand, runOptions, type RunArgs } from './commands/run';
@@ -18,6 +18,7 @@ export async function cliMain(argv: string[]): Promise<number> {
   dropOutputOnceClosed();
   try {
     const config = loadConfig();
+    warnOfUnknownDebugTopics();
     const flow = FLOW_LOADING_COMMANDS.has(argv[0] ?? '') && argv[1] && !argv[1].startsWith('-') ? await prepareFlow(argv[1], config, runChoices(argv)) : undefined;
     // Plugins may add commands (`metadata-service start`), so they load before the command line is parsed.
     if (!flow) loadPlugins(process.cwd(), config);

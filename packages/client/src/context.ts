@@ -1,5 +1,5 @@
 import { current } from '@flowkit/core';
-import { discoverPluginModules, openBackends, usePlugins } from '@flowkit/core/internal';
+import { discoverPluginModules, openBackends, usePlugins, warnOfUnknownDebugTopics } from '@flowkit/core/internal';
 import { FlowDataStore, loadConfig, registry, resolveUser, type DataStore, type MetadataProvider } from '@flowkit/core/plugin';
 
 /** Where the client reads from; by default what `flowkit run` would use from the working directory. */
@@ -32,8 +32,11 @@ export function clientContext(): ClientContext {
   if (context) return context;
   const config = loadConfig();
   const flowDir = options.flowDir ?? process.cwd();
-  // Inside a task the flow's bundle already registered its plugins.
-  if (!current.isRunningFlow) usePlugins(discoverPluginModules([flowDir, __dirname], config));
+  // Inside a task the flow's bundle already registered its plugins, and the command that launched it warned.
+  if (!current.isRunningFlow) {
+    warnOfUnknownDebugTopics();
+    usePlugins(discoverPluginModules([flowDir, __dirname], config));
+  }
   const { storage, metadata } = openBackends(options, config, flowDir);
   const stores = new Map<string, FlowDataStore>();
   context = {

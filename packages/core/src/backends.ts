@@ -1,5 +1,6 @@
 import { Settings, type Config } from './config';
-import { registry, type DataStore, type MetadataProvider } from './plugins';
+import { registry, type DataStore, type DataStoreFactory, type MetadataProvider, type MetadataProviderFactory } from './plugins';
+import { tracedDataStore, tracedMetadata } from './tracing';
 
 export interface BackendOptions {
   datastore?: string;
@@ -28,9 +29,9 @@ export function openBackends(options: BackendOptions, config: Config, flowDir: s
   const localRoot = datastoreName === embedded.name ? root : embedded.defaultRoot(config, flowDir);
   return {
     datastoreName,
-    storage: factory.create(root, config),
+    storage: openDataStore(factory, root, config),
     metadataName,
-    metadata: registry.metadataProvider(metadataName).create(config, localRoot),
+    metadata: openMetadataProvider(registry.metadataProvider(metadataName), config, localRoot),
     localRoot,
   };
 }
@@ -41,4 +42,14 @@ export function backendNames(options: BackendOptions, config: Config): { datasto
     datastoreName: options.datastore ?? config.get(Settings.defaultDatastore) ?? registry.embeddedDataStore().name,
     metadataName: options.metadata ?? config.get(Settings.defaultMetadata) ?? registry.embeddedMetadataProvider().name,
   };
+}
+
+/** Every command, client and task opens its datastore here, so FLOWKIT_DEBUG=datastore sees each of its calls. */
+export function openDataStore(factory: DataStoreFactory, root: string, config: Config): DataStore {
+  return tracedDataStore(factory.create(root, config));
+}
+
+/** Every command, client and task opens its metadata provider here, so FLOWKIT_DEBUG=metadata sees each call. */
+export function openMetadataProvider(factory: MetadataProviderFactory, config: Config, localRoot: string): MetadataProvider {
+  return tracedMetadata(factory.create(config, localRoot));
 }

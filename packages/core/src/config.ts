@@ -66,6 +66,11 @@ export function remoteEnv(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !secretSettings.has(name) && !hostSettings.has(name)));
 }
 
+/** The values of the secret settings set in config: what a debug line must never show. */
+export function secretSettingValues(config: Config): string[] {
+  return [...secretSettings].map((name) => config.get(name)).filter((value) => value !== undefined);
+}
+
 /**
  * Refuses, before anything is submitted, a secret setting set here that no remote task could get: one that
  * `referenced` says the backend has no reference for. `how` says how to pass it; `who` names the tasks refused.

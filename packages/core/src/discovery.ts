@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Settings, type Config } from './config';
+import { debugLogger } from './debug';
 import { PluginError } from './errors';
 import { registry, type FlowKitPlugin } from './plugins';
 
@@ -14,6 +15,7 @@ import { registry, type FlowKitPlugin } from './plugins';
 export function discoverPluginModules(startDirs: string[], config: Config): string[] {
   const byName = new Map<string, string>();
   const unloadable = new Map<string, string>();
+  const log = debugLogger('plugins');
   for (const start of startDirs) {
     for (let dir = resolve(start); ; dir = dirname(dir)) {
       for (const packageDir of candidatePackages(join(dir, 'node_modules'))) {
@@ -22,6 +24,7 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
         try {
           // By name from where it is installed, so its `exports` map counts as it would for an import.
           byName.set(manifest.name, require.resolve(manifest.name, { paths: [dir] }));
+          log?.(`found ${manifest.name} in ${join(dir, 'node_modules')}`);
         } catch {
           const entry = manifest.exports !== undefined ? `the entry its exports name in ${join(packageDir, 'package.json')}` : join(packageDir, manifest.main ?? 'index.js');
           if (!unloadable.has(manifest.name)) unloadable.set(manifest.name, `${entry} is missing`);
@@ -30,10 +33,15 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
       if (dirname(dir) === dir) break;
     }
   }
-  for (const [name, reason] of unloadable) if (!byName.has(name)) registry.addUnloadable(name, reason);
+  for (const [name, reason] of unloadable) {
+    if (byName.has(name)) continue;
+    log?.(`cannot load ${name}: ${reason}`);
+    registry.addUnloadable(name, reason);
+  }
   for (const specifier of (config.get(Settings.plugins) ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     try {
       byName.set(specifier, require.resolve(specifier, { paths: [process.cwd(), ...startDirs] }));
+      log?.(`found ${specifier}, named in ${Settings.plugins}`);
     } catch {
       throw new PluginError(`Plugin '${specifier}' named in ${Settings.plugins} cannot be found.`, { hint: 'install it, or give the path to its entry module' });
     }
@@ -46,12 +54,14 @@ export function discoverPluginModules(startDirs: string[], config: Config): stri
  * both start here, so a plugin works the same from `flowkit` and from a script. Returns each module's plugin.
  */
 export function usePlugins(modules: string[]): Array<{ module: string; plugin: FlowKitPlugin }> {
+  const log = debugLogger('plugins');
   return modules.map((module) => {
     const { plugin } = require(module) as { plugin?: FlowKitPlugin };
     if (!plugin || typeof plugin.register !== 'function') {
       throw new PluginError(`Plugin module ${module} does not export \`plugin\`.`, { hint: 'export const plugin: FlowKitPlugin = { name, register(registry) { ... } }' });
     }
     registry.use(plugin);
+    log?.(`loaded '${plugin.name}' from ${module}`);
     return { module, plugin };
   });
 }

@@ -45,4 +45,6 @@ export { Config, Settings, hostSetting, loadConfig, remoteEnv, requireSecretRefe
 export { killSelectionOf, runSelectionOf, runSelectionOptions } from './runSelection';
 export type { RunSelection } from './runSelection';
 export { SyncWorker, defineSyncHandler } from './syncWorker';
+export { DEBUG_TOPICS, debugLogger, redactSecrets } from './debug';
+export type { DebugTopic } from './debug';
 export { FlowKitError, FlowDefinitionError, ParameterError, TransitionError, MergeArtifactsError, ArtifactError, PathspecError, DataStoreError, MetadataError, PluginError, ConfigError, networkFailure } from './errors';

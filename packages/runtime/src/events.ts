@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { RUN_EVENT_SCHEMA, type RunEvent, type Sidecar } from '@flowkit/core/plugin';
+import { RUN_EVENT_SCHEMA, debugLogger, type RunEvent, type Sidecar } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 
 /** Events one sidecar may have waiting before the newest are dropped. */
@@ -63,9 +63,18 @@ export class RunEvents {
   }
 
   emit(event: RunEventBody): void {
+    debugLogger('sidecar')?.(this.describe(event));
     if (this.queues.length === 0) return;
     const stamped = { schema: RUN_EVENT_SCHEMA, time: new Date().toISOString(), ...event } as RunEvent;
     for (const queue of this.queues) queue.push(stamped);
+  }
+
+  /** For FLOWKIT_DEBUG=sidecar: the event and who hears it (none: no sidecar is registered, which is worth seeing). */
+  private describe(event: RunEventBody): string {
+    const subject = 'pathspec' in event ? `${event.pathspec} attempt ${event.attempt}` : `${event.flowName}/${event.runId}`;
+    const status = 'status' in event ? ` ${event.status}` : '';
+    const names = this.queues.map((queue) => queue.sidecar.name).join(', ') || 'no sidecar';
+    return `${event.type} ${subject}${status} -> ${names}`;
   }
 
   /** Lets every sidecar finish (within CLOSE_GRACE_MS), then reports what any of them lost or failed. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { LaunchedTask, Launcher, TaskLaunch } from '@flowkit/core/plugin';
+import { commandLine } from '@flowkit/core/internal';
+import { debugLogger, type LaunchedTask, type Launcher, type TaskLaunch } from '@flowkit/core/plugin';
 
 /** The command that runs one task; argv only, never a shell string. */
 interface TaskCommand {
@@ -16,6 +17,8 @@ interface TaskCommand {
 function launchLocal(command: TaskCommand, stdin = false): LaunchedTask & { send(args: string[]): void } {
   const [file, ...args] = command.argv as [string, ...string[]];
   const child = spawn(file, args, { cwd: command.cwd, env: command.env, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+  const label = `pid ${child.pid ?? '?'}`;
+  debugLogger('subcommand')?.(`${label}${stdin ? ' (warm: its task follows on stdin)' : ''}: ${commandLine(command.argv)}`);
   // A warm process that died before its task arrived must not crash the scheduler with EPIPE.
   child.stdin?.on('error', () => undefined);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
@@ -23,7 +26,7 @@ function launchLocal(command: TaskCommand, stdin = false): LaunchedTask & { send
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   return {
-    label: `pid ${child.pid ?? '?'}`,
+    label,
     stdout: child.stdout as Readable,
     stderr: child.stderr as Readable,
     exited,
@@ -36,6 +39,7 @@ function launchLocal(command: TaskCommand, stdin = false): LaunchedTask & { send
       }
     },
     send(taskArgs) {
+      debugLogger('subcommand')?.(`${label} takes its task: ${commandLine(taskArgs)}`);
       child.stdin?.end(`${JSON.stringify(taskArgs)}\n`);
     },
   };

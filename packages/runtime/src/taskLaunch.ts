@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { sha256 } from '@flowkit/core/internal';
+import { commandLine, sha256 } from '@flowkit/core/internal';
 import {
   DataStoreError,
+  debugLogger,
   Settings,
   remoteEnv,
   type Config,
@@ -74,10 +75,12 @@ export class TaskLaunches {
       },
       remote: async (): Promise<RemoteTaskCommand> => {
         const published = await this.publish();
+        const first = !wentRemote;
         wentRemote = true;
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
         const argv = bootstrapArgv(published, taskArgs);
+        if (first) logRemoteCommand(ref, argv);
         return { argv, env: remoteEnv(env), codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
       },
     };
@@ -88,6 +91,11 @@ export class TaskLaunches {
     this.published ??= publishCodePackage(codePackage, store, storage, datastoreName);
     return this.published;
   }
+}
+
+/** FLOWKIT_DEBUG=subcommand: a remote task's command, once per launch, the bootstrap's source (kilobytes) elided. */
+function logRemoteCommand(ref: TaskRef, argv: string[]): void {
+  debugLogger('subcommand')?.(`remote ${ref.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}: ${commandLine(argv.slice(0, 2))} <bootstrap> ${commandLine(argv.slice(3))}`);
 }
 
 /** A code package in a datastore, with a URL for its source map (stack traces of remote tasks). */

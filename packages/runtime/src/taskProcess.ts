@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlowKitError, type FlowSpec } from '@flowkit/core';
-import { formatError, mapStacksOfBundle } from '@flowkit/core/internal';
+import { formatError, mapStacksOfBundle, openDataStore, openMetadataProvider } from '@flowkit/core/internal';
 import { FlowDataStore, loadConfig, registry, resolveUser, type FlowGraph, type FlowKitPlugin, type TaskRef } from '@flowkit/core/plugin';
 import { findFlowClass, flowStep } from './flowClass';
 import { resolveStepDecorators } from './decorators';
@@ -76,7 +76,7 @@ type Backends = Pick<TaskArgs, 'datastore' | 'datastoreRoot' | 'metadata' | 'loc
 
 function openBackends(graph: FlowGraph, args: Backends, orchestrated: boolean) {
   const config = loadConfig();
-  const storage = registry.dataStore(args.datastore).create(args.datastoreRoot, config);
+  const storage = openDataStore(registry.dataStore(args.datastore), args.datastoreRoot, config);
   const store = new FlowDataStore(storage, graph.flowName, registry.serializers());
   const factory = registry.metadataProvider(args.metadata);
   const scratch = args.localRoot === undefined && factory.hostBound ? resolve(SCRATCH_ROOT) : undefined;
@@ -84,7 +84,7 @@ function openBackends(graph: FlowGraph, args: Backends, orchestrated: boolean) {
   if (scratch && orchestrated) {
     throw new FlowKitError(`The '${args.metadata}' metadata provider keeps its records on one machine, so an orchestrator's tasks cannot share them.`, { hint: 'deploy with --metadata service' });
   }
-  return { config, store, scratch, metadata: factory.create(config, args.localRoot ?? resolve(SCRATCH_ROOT)) };
+  return { config, store, scratch, metadata: openMetadataProvider(factory, config, args.localRoot ?? resolve(SCRATCH_ROOT)) };
 }
 
 /**
