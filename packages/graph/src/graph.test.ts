@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FlowDefinitionError } from '@flowkit/core';
+import { version as typescriptVersion } from 'typescript';
 import { formatIssue, loadGraph, renderDot, renderMermaid, renderText, typeCheck } from './index';
 
 const LINT = join(__dirname, '..', 'test', 'fixtures', 'lint');
@@ -159,5 +160,16 @@ export default class Render extends FlowSpec {
     const issues = typeCheck(join(dir, 'bad.ts'));
     expect(issues).toEqual([expect.objectContaining({ rule: 'typescript', line: 1, column: 7 })]);
     expect(issues[0]?.message).toContain("TS2322: Type 'string' is not assignable to type 'number'.");
+    expect(issues[0]?.hint).toContain(`; TypeScript ${typescriptVersion}, FlowKit's)`);
+  });
+
+  test("a project with its own TypeScript is checked with it, as its editor and tsc would", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowkit-tc-own-'));
+    // A real copy of a TypeScript package, installed in the project as npm would.
+    cpSync(dirname(dirname(require.resolve('typescript'))), join(dir, 'node_modules', 'typescript'), { recursive: true });
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true } }));
+    writeFileSync(join(dir, 'bad.ts'), 'const n: number = "text";\nexport {};\n');
+    const issues = typeCheck(join(dir, 'bad.ts'));
+    expect(issues.map((issue) => issue.hint)).toEqual([expect.stringContaining(`the project's, ${join(dir, 'node_modules', 'typescript')})`)]);
   });
 });
