@@ -102,7 +102,7 @@ describe('@kubernetes', () => {
     expect(await artifacts(everywhere.runId)).toEqual(await artifacts(local.runId));
     const logs = await flowkit(['logs', 'KubeFlow', `${everywhere.runId}/end`], { cwd: dir, env });
     expect(logs.stdout).toContain('total 2870');
-  }, 240000);
+  }, 480000);
 
   test('a failed pod is retried as a new Job; @catch on the last attempt stores the failure', async () => {
     const retried = await run('fault_flow.ts', ['--mode', 'retry']);
