@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import { flowClassName } from '@flowkit/testing';
 import { FLOWKIT_BIN, listFiles } from '../helpers/flowkit';
 import { gcsServerForThisFile, gcsEnv } from '../gcs/gcsServer';
-import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
+import { DATASTORE_TESTS, datastoreSubset, testEachCombination } from '../helpers/subsets';
 
 /**
- * The gcs context against the GCS test server: every test once, on the first of a foreach and a branch graph
- * it fits (else its first graph); not wide_foreach (as in s3.test.ts).
+ * The gcs context against the GCS test server: the datastore tests, as in s3.test.ts.
  * `npx flowkit-conformance --contexts gcs` runs them all by hand against a server given in the environment.
  */
 describe('conformance: gcs', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-gcs-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
-  const combos = oneCombinationPerTest('gcs', ['small-foreach', 'small-branch'], ['wide_foreach']);
+  const combos = datastoreSubset('gcs');
   const server = gcsServerForThisFile(['flowkit']);
 
   beforeAll(async () => {
@@ -22,8 +21,8 @@ describe('conformance: gcs', () => {
     Object.assign(process.env, gcsEnv(server(), 'gs://flowkit/conformance'));
   });
 
-  test('the subset covers every test but wide_foreach', () => {
-    expectEveryTestOnce(combos, 'gcs', ['wide_foreach']);
+  test('the subset runs each datastore test once', () => {
+    expect(combos.map((c) => c.template.name).sort()).toEqual([...DATASTORE_TESTS].sort());
   });
 
   testEachCombination(combos, options);

@@ -4,19 +4,17 @@ import { join } from 'node:path';
 import { flowClassName } from '@flowkit/testing';
 import { FLOWKIT_BIN, listFiles } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
-import { expectEveryTestOnce, oneCombinationPerTest, testEachCombination } from '../helpers/subsets';
+import { DATASTORE_TESTS, datastoreSubset, testEachCombination } from '../helpers/subsets';
 
 /**
- * The s3 context against a real s3rver: every test once, on the first of a foreach and a branch graph it fits
- * (else its first graph), so every way a task reads and writes artifacts goes through S3. Other graph shapes
- * repeat those paths with more tasks, and run on S3 in the remote, batch and kubernetes contexts; wide_foreach's
- * 1200 tasks take the same paths as a small foreach's (s3rver spends 30 ms of CPU per task).
- * `npx flowkit-conformance --contexts s3` runs them all by hand.
+ * The s3 context against a real s3rver: the datastore tests (test/helpers/subsets.ts), so every way a task reads and
+ * writes the datastore goes through S3. Other graph shapes repeat those paths with more tasks, and run on S3 in the
+ * remote, batch and kubernetes contexts. `npx flowkit-conformance --contexts s3` runs them all by hand.
  */
 describe('conformance: s3', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'flowkit-conformance-s3-'));
   const options = { workDir, datastoreRoot: join(workDir, '.flowkit'), flowkitBin: FLOWKIT_BIN };
-  const combos = oneCombinationPerTest('s3', ['small-foreach', 'small-branch'], ['wide_foreach']);
+  const combos = datastoreSubset('s3');
   let server: S3TestServer;
 
   beforeAll(async () => {
@@ -28,8 +26,8 @@ describe('conformance: s3', () => {
     await server.close();
   });
 
-  test('the subset covers every test but wide_foreach', () => {
-    expectEveryTestOnce(combos, 's3', ['wide_foreach']);
+  test('the subset runs each datastore test once', () => {
+    expect(combos.map((c) => c.template.name).sort()).toEqual([...DATASTORE_TESTS].sort());
   });
 
   testEachCombination(combos, options);

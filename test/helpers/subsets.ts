@@ -47,6 +47,18 @@ export function shapeSubset(context: string): Combination[] {
 }
 
 /**
+ * The conformance subset of a datastore context (s3, gcs): the tests whose tasks use the datastore in a way of their
+ * own (artifacts, foreach inputs, joins, IncludeFile, logs, parameters, large objects, attempts, crashes, lineage,
+ * resume's clones), once each on the first of a foreach and a branch graph they fit. The rest (decorators, tags,
+ * parameters' parsing, names) take those same paths, which the dev-local context runs them through.
+ */
+export const DATASTORE_TESTS = ['basic_artifact', 'basic_foreach', 'basic_include', 'basic_log', 'basic_parameters', 'catch_retry', 'detect_segfault', 'large_artifact', 'large_mflog', 'lineage', 'merge_artifacts', 'resume_foreach_join', 'resume_originpath', 'task_exception'];
+
+export function datastoreSubset(context: string): Combination[] {
+  return oneCombinationPerTest(context, ['small-foreach', 'small-branch']).filter((c) => DATASTORE_TESTS.includes(c.template.name));
+}
+
+/**
  * The conformance subset of a compute context (batch, kubernetes): basic_artifact on every graph shape but the
  * 100-way one (a wide fan-out of jobs is the bench's), then the tests where compute matters (retries, catch,
  * timeouts, crashes, logs, resume, large artifacts) on the first shape each fits.
