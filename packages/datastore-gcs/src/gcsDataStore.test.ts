@@ -90,14 +90,17 @@ describe('GcsDataStore', () => {
     store.close();
   }, 120000);
 
-  test('429 and 503 are retried by the client; a refused connection too, then reported', async () => {
+  test('429 and 503 are retried, writes and reads; a refused connection too, then reported', async () => {
     const store = open();
     server.failNext(2, 429);
     expect((await requestsOf(() => store.put('throttled', Buffer.from('ok')))).map((r) => r.split(' ').pop())).toEqual(['429', '429', '200']);
-    server.failNext(1, 503);
-    expect((await store.get('throttled'))?.toString()).toBe('ok');
+    server.failNext(2, 503);
+    let read: Buffer | undefined;
+    expect((await requestsOf(async () => (read = await store.get('throttled')))).map((r) => r.split(' ').pop())).toEqual(['503', '503', '206']);
+    expect(read?.toString()).toBe('ok');
     const down = open(undefined, { FLOWKIT_GCS_MAX_RETRIES: '1', FLOWKIT_GCS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     await expect(down.put('k', Buffer.from('x'))).rejects.toThrow(/^Cannot write gs:\/\/flowkit\/unit-\w+\/k: the GCS endpoint http:\/\/127.0.0.1:9 did not answer \(ECONNREFUSED\), 2 attempts\.$/);
+    await expect(down.get('k')).rejects.toThrow(/^Cannot read gs:\/\/flowkit\/unit-\w+\/k: the GCS endpoint http:\/\/127.0.0.1:9 did not answer \(ECONNREFUSED\), 2 attempts\.$/);
     store.close();
   }, 60000);
 

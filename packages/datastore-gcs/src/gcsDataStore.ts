@@ -2,7 +2,7 @@ import { DataStoreError, type Bytes, type Config } from '@flowkit/core/plugin';
 import { ObjectDataStore, type ListPage } from '@flowkit/datastore-objects';
 import type { Bucket, Storage } from '@google-cloud/storage';
 import { ADC_SOURCES, gcsFailure, messageOf, statusOf } from './failures';
-import { GcsSettings, createStorage, gcsOptions, type GcsOptions } from './settings';
+import { GcsSettings, createReadStorage, createStorage, gcsOptions, type GcsOptions } from './settings';
 import { downloadObject, uploadFile, uploadObject } from './transfer';
 import { GCS_URLS } from './url';
 
@@ -20,6 +20,7 @@ const PAGE_SIZE = 1000;
 export class GcsDataStore extends ObjectDataStore {
   private readonly options: GcsOptions;
   private storage: Storage | undefined;
+  private readStorage: Storage | undefined;
 
   constructor(
     root: string,
@@ -75,7 +76,7 @@ export class GcsDataStore extends ObjectDataStore {
   }
 
   protected async readObject(objectKey: string): Promise<Buffer | undefined> {
-    return downloadObject(this.bucket(), objectKey);
+    return downloadObject(this.readBucket(), objectKey, this.options);
   }
 
   protected async writeObject(objectKey: string, data: Bytes, ifAbsent: boolean): Promise<void> {
@@ -109,10 +110,17 @@ export class GcsDataStore extends ObjectDataStore {
   /** The client keeps no connections of its own to close (its HTTP agents are shared and unref'd). */
   protected closeClient(): void {
     this.storage = undefined;
+    this.readStorage = undefined;
   }
 
   private bucket(): Bucket {
     this.storage ??= createStorage(this.options);
     return this.storage.bucket(this.location.bucket);
+  }
+
+  /** The bucket downloads read from: its client shares the credentials and leaves retries to downloadObject. */
+  private readBucket(): Bucket {
+    this.readStorage ??= createReadStorage(this.bucket().storage, this.options);
+    return this.readStorage.bucket(this.location.bucket);
   }
 }

@@ -1,6 +1,6 @@
 import { hostSetting, type Config } from '@flowkit/core/plugin';
 import { cacheSettings, endpointSetting, numberSetting, type CacheOptions } from '@flowkit/datastore-objects';
-import type { Storage } from '@google-cloud/storage';
+import type { ApiError, Storage, StorageOptions } from '@google-cloud/storage';
 import { gcsSdk } from './sdk';
 
 /**
@@ -27,9 +27,9 @@ export const GcsSettings = {
 const DEFAULT_MAX_RETRIES = 5;
 const DEFAULT_RETRY_MULTIPLIER = 2;
 /** Seconds: the longest wait between two retries (the client's default, 64 s, would stall a run for minutes). */
-const MAX_RETRY_DELAY_S = 8;
+export const MAX_RETRY_DELAY_S = 8;
 /** Seconds after an operation's first request past which it is not retried (the client's default). */
-const TOTAL_TIMEOUT_S = 600;
+export const TOTAL_TIMEOUT_S = 600;
 
 export interface GcsOptions extends CacheOptions {
   endpoint?: string;
@@ -50,11 +50,10 @@ export function gcsOptions(config: Config): GcsOptions {
  * One client per store, retrying through its own retry settings. RetryAlways, because every FlowKit write
  * is idempotent by its key: blobs are content-addressed (and written create-only), every other key belongs
  * to one task attempt, which writes the same bytes again on a retry. (Under the default RetryConditional,
- * one write without a precondition also switches retries off for the whole client, for good.) A refused
- * connection is retried too: an endpoint restarting, as a server down for a few seconds.
+ * one write without a precondition also switches retries off for the whole client, for good.)
  */
 export function createStorage(options: GcsOptions): Storage {
-  const { Storage, IdempotencyStrategy, RETRYABLE_ERR_FN_DEFAULT } = gcsSdk();
+  const { Storage, IdempotencyStrategy } = gcsSdk();
   return new Storage({
     apiEndpoint: options.endpoint,
     retryOptions: {
@@ -65,9 +64,27 @@ export function createStorage(options: GcsOptions): Storage {
       maxRetryDelay: MAX_RETRY_DELAY_S,
       totalTimeout: TOTAL_TIMEOUT_S,
       idempotencyStrategy: IdempotencyStrategy.RetryAlways,
-      retryableErrorFn: (error) => RETRYABLE_ERR_FN_DEFAULT(error) || isRefusedConnection(error),
+      retryableErrorFn: isRetryable,
     },
   });
+}
+
+/**
+ * A client for downloads, sharing `storage`'s credentials, that retries nothing itself: on Node 24 the
+ * client's retry of a streamed read crashes the process (ERR_STREAM_UNABLE_TO_PIPE in teeny-request,
+ * googleapis/google-cloud-node#8670), so downloads retry through withRetries.
+ */
+export function createReadStorage(storage: Storage, options: GcsOptions): Storage {
+  const { Storage } = gcsSdk();
+  return new Storage({ apiEndpoint: options.endpoint, authClient: storage.authClient as StorageOptions['authClient'], retryOptions: { autoRetry: false } });
+}
+
+/**
+ * What the client retries (408, 429, 5xx, a connection cut), and a refused connection: an endpoint
+ * restarting, as a server down for a few seconds.
+ */
+export function isRetryable(error: unknown): boolean {
+  return gcsSdk().RETRYABLE_ERR_FN_DEFAULT(error as ApiError) || isRefusedConnection(error);
 }
 
 function isRefusedConnection(error: unknown): boolean {

@@ -6,7 +6,9 @@ import { byteLength, chunksOf, type Bytes } from '@flowkit/core/plugin';
 import { LARGE_OBJECT_BYTES, PART_BYTES, readInto, readRanges } from '@flowkit/datastore-objects';
 import type { Bucket, File, SaveOptions, UploadOptions } from '@google-cloud/storage';
 import { isMissingObject, statusOf } from './failures';
+import { withRetries } from './retry';
 import { gcsSdk } from './sdk';
+import type { GcsOptions } from './settings';
 
 /** One ranged read as it starts: the body still to stream, and what the headers say of the whole object. */
 interface OpenedRange {
@@ -22,9 +24,14 @@ interface OpenedRange {
  * small objects are done in that one request, large ones fetch the rest in parallel ranges pinned to its
  * generation (a replaced object fails the read instead of mixing two). Ranged reads get no validation from
  * the client, so the whole is checked here against the object's md5 (crc32c for composite objects, which
- * have none). Undefined when the object does not exist.
+ * have none). Undefined when the object does not exist. `bucket` comes from a client that retries nothing
+ * itself (createReadStorage): a failed read is retried here whole, from a fresh first range.
  */
-export async function downloadObject(bucket: Bucket, key: string): Promise<Buffer | undefined> {
+export function downloadObject(bucket: Bucket, key: string, retry: Pick<GcsOptions, 'maxRetries' | 'retryMultiplier'>): Promise<Buffer | undefined> {
+  return withRetries(retry, () => download(bucket, key));
+}
+
+async function download(bucket: Bucket, key: string): Promise<Buffer | undefined> {
   let first: OpenedRange;
   try {
     first = await openRange(bucket.file(key), 0, PART_BYTES - 1);

@@ -76,8 +76,9 @@ describe('GCS test server: uploads through @google-cloud/storage', () => {
   test('429 and 503 for the next n requests are retried by the client', async () => {
     server.failNext(2, 429);
     expect(await requestsOf(() => storage.bucket('flowkit').file('throttled').save('t', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }))).toEqual(['POST 429', 'POST 429', 'POST 200']);
+    // A JSON call: the client's own retry of a streamed read crashes on Node 24 (googleapis/google-cloud-node#8670).
     server.failNext(1, 503);
-    expect(await requestsOf(() => storage.bucket('flowkit').file('throttled').download())).toEqual(['GET 503', 'GET 200']);
+    expect(await requestsOf(() => storage.bucket('flowkit').file('throttled').getMetadata())).toEqual(['GET 503', 'GET 200']);
   });
 
   test('refused credentials: 401 or 403 on every request until lifted; a missing bucket is 404', async () => {
