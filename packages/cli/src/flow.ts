@@ -88,6 +88,8 @@ export interface RunChoices extends BackendOptions {
   with?: string[];
   /** `--package-suffixes .csv,.json`: files of the flow's directory that tasks elsewhere get beside the bundle. */
   packageSuffixes?: string;
+  /** `--environment packages`: each step imports its packages from an environment of its own (else FLOWKIT_DEFAULT_ENVIRONMENT). */
+  environment?: string;
 }
 
 /**
@@ -108,7 +110,10 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
   const needs = { dataStores: [datastoreName, registry.embeddedDataStore().name], metadata: metadataName, stepDecorators, flowDecorators: graph.decorators.map((d) => d.name) };
   const taskPlugins = plugins.filter(({ plugin }) => registry.usedByTasks(plugin.name, needs)).map(({ module, plugin }) => ({ module, taskModule: plugin.taskModule }));
   const files = suffixes && collectPackageFiles(flowDir, suffixes);
-  const codePackage = { ...(await buildCodePackage({ flowFile: graph.file, graph, plugins: taskPlugins, cacheDir })), files };
+  const environment = choices.environment ?? config.get(Settings.defaultEnvironment);
+  // Checked before the build: an unknown name fails with the known ones.
+  if (environment !== undefined) registry.environmentManager(environment);
+  const codePackage = { ...(await buildCodePackage({ flowFile: graph.file, graph, plugins: taskPlugins, cacheDir, scopedImports: environment !== undefined })), files };
   const { flowClass } = loadCodePackage(codePackage.path, graph.flowName);
   let plans: ((stepName: string) => LaunchPlan) | undefined;
   return {
@@ -116,6 +121,7 @@ export async function prepareFlow(file: string, config: Config, choices: RunChoi
     flowDir,
     graph,
     codePackage,
+    environment,
     flowClass,
     parameters: parametersOf(new flowClass()),
     launchPlan: (stepName) => (plans ??= planLaunches(graph, flowClass, (choices.with ?? []).map(parseWithSpec)))(stepName),

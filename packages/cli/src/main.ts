@@ -60,10 +60,10 @@ function colorByDefault(): boolean {
 
 /** The options that choose a run's plugins, read before the flow's parameters become options of their own. */
 function runChoices(argv: string[]): RunChoices {
-  const choices = { ...backendOptions, with: { type: 'string', array: true }, 'package-suffixes': { type: 'string' } } as const;
-  const { datastore, metadata, with: withSpecs, packageSuffixes } = yargs(argv).options(choices).help(false).version(false).parseSync();
+  const choices = { ...backendOptions, with: { type: 'string', array: true }, 'package-suffixes': { type: 'string' }, environment: { type: 'string' } } as const;
+  const { datastore, metadata, with: withSpecs, packageSuffixes, environment } = yargs(argv).options(choices).help(false).version(false).parseSync();
   // Given twice, yargs makes a list: every suffix counts.
-  return { datastore, metadata, with: withSpecs, packageSuffixes: packageSuffixes === undefined ? undefined : [packageSuffixes].flat().join(',') };
+  return { datastore, metadata, with: withSpecs, packageSuffixes: packageSuffixes === undefined ? undefined : [packageSuffixes].flat().join(','), environment };
 }
 
 function readArgs(args: Record<string, unknown>): ReadOptions & { include?: string; file?: string; stderr?: boolean; attempt?: number } {

@@ -30,6 +30,8 @@ export const Settings = {
   user: 'FLOWKIT_USER',
   defaultDatastore: 'FLOWKIT_DEFAULT_DATASTORE',
   defaultMetadata: 'FLOWKIT_DEFAULT_METADATA',
+  /** The environment manager runs use when `--environment` is not given (none by default). */
+  defaultEnvironment: 'FLOWKIT_DEFAULT_ENVIRONMENT',
   datastoreSysrootLocal: hostSetting('FLOWKIT_DATASTORE_SYSROOT_LOCAL'),
   /** Root of the default datastore, whatever its kind; task processes get it from their run. */
   datastoreRoot: 'FLOWKIT_DATASTORE_ROOT',

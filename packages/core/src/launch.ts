@@ -21,6 +21,8 @@ export interface LaunchPlan {
   retryDelaySeconds: number;
   timeoutSeconds?: number;
   resources: TaskResources;
+  /** npm packages the step's environment holds (@packages), name -> version or range: read under `--environment`. */
+  packages?: Record<string, string>;
   /** Set by a compute decorator (batch, kubernetes) to run the task elsewhere. */
   compute?: { decorator: ComputeDecorator; attributes: Record<string, unknown> };
 }

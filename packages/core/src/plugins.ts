@@ -171,6 +171,46 @@ export interface FlowDecorator {
   onLaunch?(attributes: Record<string, unknown>, step: GraphStep, plan: LaunchPlan): void;
 }
 
+/** A step's packages as an environment manager prepared them: where its tasks import them from, and which. */
+export interface StepModules {
+  /** A directory whose `node_modules` holds the step's packages (and what they depend on). */
+  dir: string;
+  /** The packages the step's own code may import: those it declared. */
+  names: string[];
+}
+
+/** What an environment manager prepares a run's environments from. */
+export interface EnvironmentContext {
+  flowName: string;
+  /** Per step, the packages it asks for (LaunchPlan.packages): name -> version or range. */
+  requests: Record<string, Record<string, string>>;
+  config: Config;
+  /** What the origin run recorded (resume): the same environments are built again from it. */
+  origin?: Record<string, unknown>;
+  /** Tells the user what takes time (a build). */
+  info(message: string): void;
+}
+
+/** A run's environments, ready before any task starts. */
+export interface PreparedEnvironments {
+  steps: Record<string, StepModules>;
+  /** Stored with the run, a JSON value per step: all a later run needs to build the same environments. */
+  record: Record<string, unknown>;
+}
+
+/**
+ * Per-step dependency environments (`--environment NAME`, Metaflow's `--environment=conda`). With one, the code
+ * package leaves the flow's imports of packages out of the bundle, and each task imports them from its step's
+ * environment, only those the step declared.
+ */
+export interface EnvironmentManager {
+  readonly name: string;
+  /** How a step declares a package, for the error of an import it did not declare. */
+  readonly declareHint: string;
+  /** Run side, before the run is recorded: builds or finds every step's environment; throws naming the step and package. */
+  prepare(context: EnvironmentContext): Promise<PreparedEnvironments>;
+}
+
 /** The version of the run events' shape: fields are only ever added within one version. */
 export const RUN_EVENT_SCHEMA = 1;
 
@@ -218,6 +258,8 @@ export interface PreparedFlow {
    * files of the flow's directory asked for by suffix (`--package-suffixes`), which tasks elsewhere get beside it.
    */
   codePackage: { path: string; sha: string; files?: PackagedFile[] };
+  /** The environment manager the run's steps import their packages through (`--environment`), if any. */
+  environment?: string;
   flowClass: new () => FlowSpec;
   /** Parameter definitions by field name. */
   parameters: Map<string, ParameterDefinition>;
@@ -229,7 +271,7 @@ export interface PreparedFlow {
 export interface CliContext {
   readonly config: Config;
   /** Lints and bundles a flow file; `choices` as `run` takes them (`with` in `--with` form: `batch:cpu=2`). */
-  prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[]; packageSuffixes?: string }): Promise<PreparedFlow>;
+  prepareFlow(file: string, choices?: { datastore?: string; metadata?: string; with?: string[]; packageSuffixes?: string; environment?: string }): Promise<PreparedFlow>;
 }
 
 /** The part of the CLI's yargs 17 `Argv` an extension adds commands with (a plugin need not depend on yargs). */
@@ -269,6 +311,7 @@ const Tokens = {
   serializer: Symbol.for('flowkit.Serializer'),
   cli: Symbol.for('flowkit.CliExtension'),
   urlReader: Symbol.for('flowkit.UrlReader'),
+  environment: Symbol.for('flowkit.EnvironmentManager'),
 } as const;
 
 /** What the tasks of a run use from plugins; a plugin that provides none of it stays out of the run's code package. */
@@ -369,6 +412,10 @@ export class PluginRegistry {
     return this.add(Tokens.urlReader, reader, `url-reader:${reader.scheme}`);
   }
 
+  addEnvironmentManager(manager: EnvironmentManager): this {
+    return this.add(Tokens.environment, manager, `environment:${manager.name}`);
+  }
+
   dataStore(name: string): DataStoreFactory {
     return this.named(Tokens.dataStore, name, 'datastore', '--datastore');
   }
@@ -392,6 +439,10 @@ export class PluginRegistry {
 
   flowDecorator(name: string): FlowDecorator {
     return this.named(Tokens.flowDecorator, name, 'flow decorator', 'the class decorator');
+  }
+
+  environmentManager(name: string): EnvironmentManager {
+    return this.named(Tokens.environment, name, 'environment', '--environment');
   }
 
   urlReader(scheme: string): UrlReader {

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { FlowDefinitionError, FlowKitError, type FlowSpec } from '@flowkit/core';
 import { errorType, mapStacksOfBundle, sourceLocationOf, writeFileAtomically } from '@flowkit/core/internal';
 import type { FlowGraph, FlowKitPlugin, PackagedFile } from '@flowkit/core/plugin';
 import { findFlowClass } from './flowClass';
+import { isPackageRequest } from './moduleScope';
 
 /** A plugin a run's tasks use: its module, and the lighter one tasks load instead, if it has one. */
 export interface TaskPlugin {
@@ -45,15 +47,17 @@ interface BuildRecord {
  * read as one); a build record (`builds/<key>.json`) lists the files that went in, so while
  * none of them changed a run reuses the bundle without running, or even loading, esbuild.
  */
-export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; plugins: TaskPlugin[]; cacheDir: string }): Promise<CodePackage> {
+export async function buildCodePackage(options: { flowFile: string; graph: FlowGraph; plugins: TaskPlugin[]; cacheDir: string; scopedImports?: boolean }): Promise<CodePackage> {
   const pluginModules = options.plugins.map((p) => p.taskModule ?? p.module);
   const taskEntry = require.resolve('./taskProcess');
-  const key = createHash('sha256').update(JSON.stringify([options.flowFile, options.plugins, options.graph, taskEntry])).digest('hex');
+  const scoped = options.scopedImports === true;
+  const key = createHash('sha256').update(JSON.stringify([options.flowFile, options.plugins, options.graph, taskEntry, scoped])).digest('hex');
   const recordFile = join(options.cacheDir, 'builds', `${key}.json`);
   const reused = unchangedBuild(recordFile, options.cacheDir);
   if (reused) return reused;
   const lines = [
     `globalThis[Symbol.for('flowkit.loadingFlowBundle')] = true;`,
+    ...(scoped ? [`require(${JSON.stringify(require.resolve('./moduleScope'))}).scopeModules(__filename, ${JSON.stringify(dirname(options.flowFile))});`] : []),
     `const flowModule = require(${JSON.stringify(options.flowFile)});`,
     `const plugins = [${pluginModules.map((m) => `require(${JSON.stringify(m)}).plugin`).join(', ')}];`,
     `const graph = ${JSON.stringify(options.graph)};`,
@@ -84,6 +88,7 @@ export async function buildCodePackage(options: { flowFile: string; graph: FlowG
       alias: taskModuleAliases(options.plugins),
       // A flow outside any npm project still finds FlowKit where the CLI is installed.
       nodePaths: nodeModulesAbove(__dirname),
+      plugins: scoped ? [leavePackagesOut([__dirname, require.resolve('@flowkit/core'), ...pluginModules])] : [],
     });
   } catch (error) {
     const first = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors?.[0];
@@ -119,15 +124,38 @@ function taskModuleAliases(plugins: TaskPlugin[]): Record<string, string> {
   const aliases: Record<string, string> = {};
   for (const { module, taskModule } of plugins) {
     if (taskModule === undefined) continue;
-    for (let dir = dirname(module); dirname(dir) !== dir; dir = dirname(dir)) {
-      const manifest = join(dir, 'package.json');
-      if (!existsSync(manifest)) continue;
-      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
-      if (name) aliases[name] = taskModule;
-      break;
-    }
+    const { name } = JSON.parse(readFileSync(join(packageDirOf(module), 'package.json'), 'utf8')) as { name?: string };
+    if (name) aliases[name] = taskModule;
   }
   return aliases;
+}
+
+/**
+ * An esbuild plugin for scoped imports: the packages the flow's own code imports stay out of the bundle, for each
+ * task to import from its step's environment. Each becomes a stub that `require`s it, so a dynamic `import()` in a
+ * step goes through the task's module resolution too (a native one would not). FlowKit's code and its plugins' (files
+ * in the packages of `flowKitFiles`, and whatever sits in a node_modules) bundle their dependencies as usual.
+ */
+function leavePackagesOut(flowKitFiles: string[]): Plugin {
+  const flowKitDirs = flowKitFiles.map((file) => `${packageDirOf(realpathSync(file))}${sep}`);
+  const isFlowCode = (importer: string) => !importer.split(sep).includes('node_modules') && !flowKitDirs.some((dir) => importer.startsWith(dir));
+  const namespace = 'flowkit-scoped-import';
+  return {
+    name: 'flowkit-scoped-imports',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.namespace === namespace) return { path: args.path, external: true };
+        return isPackageRequest(args.path) && isFlowCode(args.importer) ? { path: args.path, namespace } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
+
+/** The directory of the package.json nearest above a file. */
+function packageDirOf(file: string): string {
+  for (let dir = dirname(file); dirname(dir) !== dir; dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  return dirname(file);
 }
 
 function fileStamp(file: string): [number, number] | undefined {

@@ -15,3 +15,4 @@ export { planLaunches } from './launchPlans';
 export { bootstrapArgv, publishCodePackage, runSettings } from './taskLaunch';
 export type { PublishedPackage } from './taskLaunch';
 export { foreachDepth, orchestratedTaskId } from './orchestrated';
+export { loadEnvironmentRecord } from './environments';

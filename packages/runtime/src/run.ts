@@ -15,6 +15,7 @@ import {
 } from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
+import { prepareEnvironments, recordEnvironments } from './environments';
 import { RunEvents } from './events';
 import { planLaunches } from './launchPlans';
 import { LocalLauncher } from './localLauncher';
@@ -49,6 +50,8 @@ export interface RunRequest {
   console: RunConsole;
   cwd: string;
   version: string;
+  /** The environment manager that builds each step's packages (`--environment`); its code package has scoped imports. */
+  environment?: string;
   /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
   resume?: { originRunId?: string; step?: string };
   /** Sidecars of this run only (`--events FILE`), beside every registered one. */
@@ -71,7 +74,7 @@ export interface RunResult {
  */
 export async function runFlow(request: RunRequest): Promise<RunResult> {
   const { graph, metadata, console } = request;
-  const launchPlan = planLaunches(request.graph, request.flowClass, request.withSpecs);
+  const plans = planLaunches(request.graph, request.flowClass, request.withSpecs);
   const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
   await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
@@ -82,6 +85,13 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   // Files are read before the run is recorded: a missing one leaves nothing behind.
   const parameters = originRunId === undefined ? await readIncludedFiles(parametersOf(new request.flowClass()), request.parameters, request.config, request.cwd, request.signal) : request.parameters;
   const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
+  const environments =
+    request.environment === undefined ? undefined : await prepareEnvironments({ name: request.environment, graph, launchPlan: plans, config: request.config, console, store, originRunId });
+  const launchPlan = (step: string) => {
+    const plan = plans(step);
+    if (environments) plan.env = { ...plan.env, ...environments.env(step) };
+    return plan;
+  };
   const run = await metadata.newRun(graph.flowName, {
     user: request.user,
     tags: request.tags,
@@ -97,6 +107,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
 
   // A resumed run keeps the origin's parameters.
   await recordParameters(store, metadata, run.runId, originRunId === undefined ? { values: parameters } : { originRunId });
+  if (environments) await recordEnvironments(store, metadata, run.runId, environments.record);
 
   // What every task gets wherever it runs: the run's settings, so code in a task (a client reading another
   // flow) sees the run's datastore and records. A local process also gets this machine's environment.
@@ -107,8 +118,8 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     bundlePath: request.codePackage.path,
     cwd: request.cwd,
     runEnv,
-    // No process is booted ahead for a run whose every step runs elsewhere.
-    warmProcesses: computeDecorators.every(Boolean) ? 0 : Math.min(request.maxWorkers, splits ? WARM_PROCESSES : 1),
+    // No process is booted ahead for a run whose every step runs elsewhere, or in an environment of its own.
+    warmProcesses: environments || computeDecorators.every(Boolean) ? 0 : Math.min(request.maxWorkers, splits ? WARM_PROCESSES : 1),
   });
   const launchers: Launcher[] = [localLauncher, ...new Set(computeDecorators.filter((d) => d !== undefined))];
   const launcherRun: LauncherRun = { flowName: graph.flowName, runId: run.runId, datastore: { name: request.datastoreName, root: request.storage.root }, metadata: request.metadataName };

@@ -12,3 +12,4 @@ export type { Execution as StepFunctionsExecution, ExecutionStatus } from './ste
 export { SchedulerTestServer } from './scheduler/schedulerServer';
 export type { SchedulerTestServerOptions } from './scheduler/schedulerServer';
 export type { Schedule as EventBridgeSchedule } from './scheduler/schedulerApi';
+export { NpmRegistryTestServer } from './npm/registryServer';

@@ -7,7 +7,7 @@ import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
-const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'environment', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
 
 /** Packaged files named one by one when a run starts; past this many, a count. */
 const FILES_SHOWN = 20;
@@ -18,6 +18,7 @@ export interface RunArgs {
   'max-num-splits': number;
   with?: string[];
   'package-suffixes'?: string;
+  environment?: string;
   quiet: boolean;
   color: boolean;
   'run-id-file'?: string;
@@ -41,6 +42,10 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
     .option('package-suffixes', {
       type: 'string',
       describe: "Ship the flow directory's files with these suffixes in the code package (--package-suffixes .csv,.json): remote tasks find them in their working directory; the run lists them",
+    })
+    .option('environment', {
+      type: 'string',
+      describe: 'Give each step its own packages, built by this environment manager (--environment packages: @packages and @packagesBase)',
     })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .option('events', { type: 'string', describe: 'Append the run\'s events to this file, one JSON object per line (schema in the README)' })
@@ -120,6 +125,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       console,
       cwd: process.cwd(),
       version: VERSION,
+      environment: flow.environment,
       resume: resume ? { originRunId: args['origin-run-id'], step: args.step } : undefined,
       onRunStarted(runId, started) {
         scheduler = started;

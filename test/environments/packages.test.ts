@@ -1,0 +1,167 @@
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NpmRegistryTestServer } from '@flowkit/test-servers';
+import { flowkit, project } from '../helpers/flowkit';
+
+/** Two steps pin two majors of one package; a third takes a package that depends on another. */
+const FLOW = `
+import { FlowSpec, step, type Inputs } from '@flowkit/core';
+import { packages, packagesBase } from '@flowkit/environment-npm';
+@packagesBase({ 'fkt-dep': '1.0.0' })
+export default class PinnedFlow extends FlowSpec {
+  @step start() { this.next(this.one, this.two); }
+  @packages({ 'fkt-greeting': '1.0.0' })
+  @step async one() { const { greet } = await import('fkt-greeting'); console.log('one sees', greet()); this.next(this.join); }
+  @packages({ 'fkt-greeting': '^2.0.0', 'fkt-shout': '1.0.0' })
+  @step async two() {
+    const { greet } = await import('fkt-greeting');
+    const { shout } = await import('fkt-shout');
+    console.log('two sees', greet(), shout('hi'));
+    this.next(this.join);
+  }
+  @step async join(_inputs: Inputs<PinnedFlow>) { const { dep } = await import('fkt-dep'); console.log('join sees', dep()); this.next(this.end); }
+  @step end() {}
+}`;
+
+let registry: NpmRegistryTestServer;
+let npmCache: string;
+
+beforeAll(async () => {
+  registry = await NpmRegistryTestServer.start();
+  npmCache = mkdtempSync(join(tmpdir(), 'flowkit-npm-cache-'));
+  await registry.publish('fkt-greeting', '1.0.0', { 'index.js': "exports.greet = () => 'greeting 1.0.0';" });
+  await registry.publish('fkt-greeting', '2.0.0', { 'index.js': "exports.greet = () => 'greeting 2.0.0';" });
+  await registry.publish('fkt-greeting', '2.1.0', { 'index.js': "exports.greet = () => 'greeting 2.1.0';" });
+  await registry.publish('fkt-dep', '1.0.0', { 'index.js': "exports.dep = () => 'dep 1.0.0';" });
+  await registry.publish('fkt-shout', '1.0.0', { 'index.js': "const { dep } = require('fkt-dep'); exports.shout = (s) => s.toUpperCase() + ' with ' + dep();" }, { 'fkt-dep': '^1.0.0' });
+});
+
+afterAll(async () => {
+  await registry.stop();
+  rmSync(npmCache, { recursive: true, force: true });
+});
+
+/** A project with its own environment cache, npm pointed at the test registry. */
+function setup(files: Record<string, string>) {
+  const { dir, env } = project(files);
+  const cacheDir = join(dir, 'environments');
+  return { dir, cacheDir, env: { ...env, ...registry.env(npmCache), FLOWKIT_PACKAGES_CACHE_DIR: cacheDir } };
+}
+
+describe('--environment packages', () => {
+  test('each step imports its own versions; a second run builds nothing and asks the registry nothing', async () => {
+    const { dir, cacheDir, env } = setup({ 'pinned.ts': FLOW });
+    const first = await flowkit(['run', 'pinned.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([first.code, first.stderr]).toEqual([0, expect.not.stringContaining('Error')]);
+    expect(first.stdout).toContain('one sees greeting 1.0.0');
+    // ^2.0.0 resolved to the newest 2.x; a package's own dependency came with it.
+    expect(first.stdout).toContain('two sees greeting 2.1.0 HI with dep 1.0.0');
+    expect(first.stdout).toContain('join sees dep 1.0.0');
+    // One environment per distinct set: start, join and end share the flow's base.
+    expect(first.stdout.match(/Building the environment/g)).toHaveLength(3);
+
+    const asked = registry.requests.length;
+    const second = await flowkit(['run', 'pinned.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([second.code, second.stdout]).toEqual([0, expect.stringContaining('two sees greeting 2.1.0')]);
+    expect(second.stdout).not.toContain('Building the environment');
+    expect(registry.requests.length).toBe(asked);
+
+    const list = await flowkit(['environment', 'list'], { cwd: dir, env });
+    expect([list.code, list.stdout]).toEqual([0, expect.stringContaining('fkt-dep@1.0.0 fkt-greeting@^2.0.0 fkt-shout@1.0.0')]);
+    expect(list.stdout).toContain(`3 environments in ${cacheDir}`);
+  });
+
+  test('a step cannot import a package it did not declare, even one the project has', async () => {
+    const { dir, env } = setup({
+      'undeclared.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { packages } from '@flowkit/environment-npm';
+export default class UndeclaredFlow extends FlowSpec {
+  @packages({ 'fkt-dep': '1.0.0' })
+  @step async start() { const { local } = await import('fkt-local'); console.log(local); this.next(this.end); }
+  @step end() {}
+}`,
+      'node_modules/fkt-local/package.json': JSON.stringify({ name: 'fkt-local', version: '1.0.0', main: 'index.js' }),
+      'node_modules/fkt-local/index.js': "exports.local = 'from the project';",
+    });
+    const run = await flowkit(['run', 'undeclared.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Step 'start' imports 'fkt-local', which its environment does not have (it has fkt-dep)");
+    expect(run.stderr).toContain("@packages({ 'fkt-local': '<version>' })");
+    expect(run.stdout).not.toContain('from the project');
+  });
+
+  test('an unknown package or version fails before the run is recorded, naming the step', async () => {
+    const flow = (version: string, name = 'fkt-greeting') => `
+import { FlowSpec, step } from '@flowkit/core';
+import { packages } from '@flowkit/environment-npm';
+export default class BadVersionFlow extends FlowSpec {
+  @packages({ '${name}': '${version}' })
+  @step start() { this.next(this.end); }
+  @step end() {}
+}`;
+    const { dir, env } = setup({ 'bad_version.ts': flow('9.9.9'), 'bad_name.ts': flow('1.0.0', 'fkt-no-such-package') });
+    const version = await flowkit(['run', 'bad_version.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([version.code, version.stderr]).toEqual([1, expect.stringContaining("@packages of step 'start': no version matches")]);
+    expect(version.stderr).toContain('fkt-greeting@9.9.9');
+    const name = await flowkit(['run', 'bad_name.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([name.code, name.stderr]).toEqual([1, expect.stringContaining("@packages of step 'start': the registry has no such package")]);
+    expect(existsSync(join(dir, '.flowkit', 'BadVersionFlow', '1'))).toBe(false);
+    const badAttribute = await flowkit(['run', 'bad_version.ts', '--environment', 'packages', '--with', 'packages:Not_A_Name=1'], { cwd: dir, env });
+    expect([badAttribute.code, badAttribute.stderr]).toEqual([1, expect.stringContaining("@packages: 'Not_A_Name' is not an npm package name.")]);
+  });
+
+  test('resume installs the lockfile its origin stored; a new run resolves anew; a changed environment is built again', async () => {
+    await registry.publish('fkt-evolving', '1.0.0', { 'index.js': "exports.version = '1.0.0';" });
+    const { dir, cacheDir, env } = setup({
+      'evolving.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { packages } from '@flowkit/environment-npm';
+export default class EvolvingFlow extends FlowSpec {
+  @step start() { this.next(this.end); }
+  @packages({ 'fkt-evolving': '^1.0.0' })
+  @step async end() {
+    const { version } = await import('fkt-evolving');
+    console.log('end sees', version);
+    if (process.env.FAIL_END === '1') throw new Error('failing on purpose');
+  }
+}`,
+    });
+    const failed = await flowkit(['run', 'evolving.ts', '--environment', 'packages'], { cwd: dir, env: { ...env, FAIL_END: '1' } });
+    expect([failed.code, failed.stdout]).toEqual([1, expect.stringContaining('end sees 1.0.0')]);
+    // A newer 1.x appears, and the cached resolutions are forgotten: ^1.0.0 now means 1.1.0.
+    await registry.publish('fkt-evolving', '1.1.0', { 'index.js': "exports.version = '1.1.0';" });
+    const pruned = await flowkit(['environment', 'prune', '--older-than', '0m', '--resolved'], { cwd: dir, env });
+    expect([pruned.code, pruned.stdout]).toEqual([0, 'Removed 1 environment unused for 0m, and the cached resolutions.\n']);
+
+    const resumed = await flowkit(['resume', 'evolving.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('end sees 1.0.0')]);
+    const fresh = await flowkit(['run', 'evolving.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([fresh.code, fresh.stdout]).toEqual([0, expect.stringContaining('end sees 1.1.0')]);
+
+    // Someone edits a file inside the 1.1.0 environment: the next run notices and builds it again.
+    const envs = readdirSync(join(cacheDir, 'envs'));
+    expect(envs).toHaveLength(2);
+    for (const key of envs) appendFileSync(join(cacheDir, 'envs', key, 'node_modules', 'fkt-evolving', 'index.js'), "\nexports.version = 'tampered';");
+    const again = await flowkit(['run', 'evolving.ts', '--environment', 'packages'], { cwd: dir, env });
+    expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('end sees 1.1.0')]);
+    expect(again.stdout.match(/Building the environment/g)).toHaveLength(1);
+  });
+
+  test('two runs at once build a shared environment once', async () => {
+    const { dir, env } = setup({
+      'shared.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { packagesBase } from '@flowkit/environment-npm';
+@packagesBase({ 'fkt-greeting': '2.0.0' })
+export default class SharedFlow extends FlowSpec {
+  @step async start() { const { greet } = await import('fkt-greeting'); console.log('start sees', greet()); this.next(this.end); }
+  @step end() {}
+}`,
+    });
+    const runs = await Promise.all([0, 1].map(() => flowkit(['run', 'shared.ts', '--environment', 'packages'], { cwd: dir, env })));
+    for (const run of runs) expect([run.code, run.stdout]).toEqual([0, expect.stringContaining('start sees greeting 2.0.0')]);
+    expect(runs.map((run) => run.stdout.match(/Building the environment/g)?.length ?? 0).sort()).toEqual([0, 1]);
+  });
+});
