@@ -1,8 +1,9 @@
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NpmRegistryTestServer } from '@flowkit/test-servers';
+import { BatchTestServer, NpmRegistryTestServer } from '@flowkit/test-servers';
 import { flowkit, project } from '../helpers/flowkit';
+import { S3TestServer } from '../helpers/s3server';
 
 /** Two steps pin two majors of one package; a third takes a package that depends on another. */
 const FLOW = `
@@ -61,6 +62,14 @@ describe('--environment packages', () => {
     // One environment per distinct set: start, join and end share the flow's base.
     expect(first.stdout.match(/Building the environment/g)).toHaveLength(3);
 
+    const show = await flowkit(['environment', 'show', 'PinnedFlow/1/two'], { cwd: dir, env });
+    expect([show.code, show.stdout]).toEqual([0, expect.stringContaining('PinnedFlow/1/two declared: fkt-dep@1.0.0 fkt-greeting@^2.0.0 fkt-shout@1.0.0\n')]);
+    expect(show.stdout).toMatch(/^fkt-greeting +2\.1\.0$/m);
+    const lockfile = await flowkit(['environment', 'show', 'PinnedFlow/1/one', '--lockfile'], { cwd: dir, env });
+    expect(JSON.parse(lockfile.stdout).packages['node_modules/fkt-greeting'].version).toBe('1.0.0');
+    const unknown = await flowkit(['environment', 'show', 'PinnedFlow/1/nope'], { cwd: dir, env });
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining("No environment recorded for PinnedFlow/1/nope: step 'nope' is not one of its steps with packages")]);
+
     const asked = registry.requests.length;
     const second = await flowkit(['run', 'pinned.ts', '--environment', 'packages'], { cwd: dir, env });
     expect([second.code, second.stdout]).toEqual([0, expect.stringContaining('two sees greeting 2.1.0')]);
@@ -107,7 +116,10 @@ export default class BadVersionFlow extends FlowSpec {
     expect(version.stderr).toContain('fkt-greeting@9.9.9');
     const name = await flowkit(['run', 'bad_name.ts', '--environment', 'packages'], { cwd: dir, env });
     expect([name.code, name.stderr]).toEqual([1, expect.stringContaining("@packages of step 'start': the registry has no such package")]);
-    expect(existsSync(join(dir, '.flowkit', 'BadVersionFlow', '1'))).toBe(false);
+    expect(existsSync(join(dir, '.flowkit', 'BadVersionFlow'))).toBe(false);
+    // Without --environment the decorators change nothing, and the run says so.
+    const plain = await flowkit(['run', 'bad_version.ts'], { cwd: dir, env });
+    expect([plain.code, plain.stderr]).toEqual([0, "Warning: @packages of 'start' take effect with --environment packages; this run imports from the project.\n"]);
     const badAttribute = await flowkit(['run', 'bad_version.ts', '--environment', 'packages', '--with', 'packages:Not_A_Name=1'], { cwd: dir, env });
     expect([badAttribute.code, badAttribute.stderr]).toEqual([1, expect.stringContaining("@packages: 'Not_A_Name' is not an npm package name.")]);
   });
@@ -163,5 +175,49 @@ export default class SharedFlow extends FlowSpec {
     const runs = await Promise.all([0, 1].map(() => flowkit(['run', 'shared.ts', '--environment', 'packages'], { cwd: dir, env })));
     for (const run of runs) expect([run.code, run.stdout]).toEqual([0, expect.stringContaining('start sees greeting 2.0.0')]);
     expect(runs.map((run) => run.stdout.match(/Building the environment/g)?.length ?? 0).sort()).toEqual([0, 1]);
+  });
+
+  test('a --with batch step gets its environment in the Batch test server\'s empty working directory', async () => {
+    await registry.publish('fkt-where', '1.0.0', { 'index.js': 'exports.where = __dirname;' });
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const s3 = await S3TestServer.start(['flowkit']);
+    const batch = await BatchTestServer.start({ queues: ['envs'], stateDelayMs: 5, jobRoleCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      const { dir, cacheDir, env } = setup({
+        'remote.ts': `
+import { FlowSpec, step } from '@flowkit/core';
+import { packages } from '@flowkit/environment-npm';
+export default class RemoteEnvFlow extends FlowSpec {
+  @step start() { this.next(this.remote); }
+  @packages({ 'fkt-where': '1.0.0', 'fkt-greeting': '2.0.0' })
+  @step async remote() {
+    const { where } = await import('fkt-where');
+    const { greet } = await import('fkt-greeting');
+    console.log('remote sees', greet(), 'in a job:', process.env.AWS_BATCH_JOB_ID !== undefined, 'from', where);
+    this.next(this.end);
+  }
+  @step end() {}
+}`,
+      });
+      const remoteEnv = {
+        ...env,
+        ...batch.env(),
+        ...s3.env('s3://flowkit/envs'),
+        FLOWKIT_DEFAULT_DATASTORE: 's3',
+        FLOWKIT_BATCH_JOB_QUEUE: 'envs',
+        FLOWKIT_ECS_S3_ACCESS_IAM_ROLE: 'arn:aws:iam::123456789012:role/flowkit-batch',
+        FLOWKIT_BATCH_POLL_SECONDS: '0.05',
+      };
+      const run = await flowkit(['run', 'remote.ts', '--environment', 'packages', '--with', 'batch'], { cwd: dir, env: remoteEnv });
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      const [, where] = /remote sees greeting 2\.0\.0 in a job: true from (\S+)/.exec(run.stdout) ?? [];
+      // Unpacked beside the job's task, not read from this machine's cache.
+      expect(where).toMatch(/[\\/]environment[\\/]node_modules[\\/]fkt-where$/);
+      expect(where?.startsWith(cacheDir)).toBe(false);
+      expect(batch.jobs().length).toBe(3);
+    } finally {
+      await batch.stop();
+      await s3.close();
+    }
   });
 });

@@ -39,7 +39,7 @@ export type { AttemptOutcome, AttemptRecord, AttemptStatus, RunFilter, RunRecord
 export { applyTagChange } from './metadata';
 export { chunksOf, byteLength } from './serialization';
 export type { Bytes, Serializer } from './serialization';
-export { FlowDataStore, MAX_ATTEMPTS, isBlobKey } from './store';
+export { ENVIRONMENTS_STEP, FlowDataStore, MAX_ATTEMPTS, isBlobKey } from './store';
 export type { ArtifactRef, AttemptData, LogStream, StoredForeachFrame, Transition } from './store';
 export { validateId, validateStorageKey, validateTags, parsePathspec } from './pathspec';
 export type { PathspecKind } from './pathspec';

@@ -8,6 +8,9 @@ import { byteLength, decodeBlob, encodeBlob, sha256, typedArraySerializer, v8Ser
 /** Attempts per task, the first included; the runtime and readers share this bound. */
 export const MAX_ATTEMPTS = 6;
 
+/** The pseudo-step of a run holding what its environments (`--environment`) were built from: task 0, one artifact per step. */
+export const ENVIRONMENTS_STEP = '_environments';
+
 /** How an attempt's index points at one stored value. */
 export interface ArtifactRef {
   sha: string;

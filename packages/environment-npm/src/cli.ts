@@ -1,5 +1,7 @@
-import { PluginError, formatTable, loadConfig, type CliExtension } from '@flowkit/core/plugin';
+import { openBackends } from '@flowkit/core/internal';
+import { ENVIRONMENTS_STEP, FlowDataStore, PathspecError, PluginError, backendOptions, formatTable, loadConfig, parsePathspec, registry, type CliExtension } from '@flowkit/core/plugin';
 import { listEnvironments, pruneEnvironments } from './environmentCache';
+import type { StoredEnvironment } from './manager';
 import { cacheLocation } from './settings';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -37,13 +39,49 @@ async function prune(args: Record<string, unknown>): Promise<void> {
   process.stdout.write(`Removed ${removed.length} environment${removed.length === 1 ? '' : 's'} unused for ${args['older-than']}${args.resolved ? ', and the cached resolutions' : ''}.\n`);
 }
 
-/** `flowkit environment list|prune`: the environments `--environment packages` built on this machine. */
+/** `flowkit environment show Flow/run/step`: what a run's step imported its packages from. */
+async function show(args: Record<string, unknown>): Promise<void> {
+  const text = String(args.pathspec);
+  const { flow, run, step } = parsePathspec(text);
+  if (run === undefined || step === undefined) throw new PathspecError(`${text} does not name a step of a run.`, { hint: 'write Flow/run/step, e.g. flowkit environment show ScoreFlow/3/train' });
+  const config = loadConfig();
+  const { storage } = openBackends(args, config, process.cwd());
+  const store = new FlowDataStore(storage, flow, registry.serializers());
+  const latest = await store.readLatest({ flowName: flow, runId: run, stepName: ENVIRONMENTS_STEP, taskId: '0' });
+  const stored = latest?.data.artifacts[step];
+  if (!stored) {
+    const why = latest ? `step '${step}' is not one of its steps with packages (${Object.keys(latest.data.artifacts).join(', ') || 'none'})` : 'the run does not exist or ran without --environment packages';
+    throw new PathspecError(`No environment recorded for ${flow}/${run}/${step}: ${why}.`, { hint: 'check the pathspec; `flowkit show` lists the steps' });
+  }
+  const { packages, lockfile } = (await store.loadValue(stored)) as StoredEnvironment;
+  if (args.lockfile) {
+    process.stdout.write(lockfile.endsWith('\n') ? lockfile : `${lockfile}\n`);
+    return;
+  }
+  const installed = Object.entries((JSON.parse(lockfile) as { packages: Record<string, { version?: string }> }).packages)
+    .filter(([path]) => path.startsWith('node_modules/'))
+    .map(([path, entry]) => [path.slice('node_modules/'.length), entry.version ?? '']);
+  const declared = Object.entries(packages).map(([name, version]) => `${name}@${version}`).join(' ');
+  process.stdout.write(`${flow}/${run}/${step} declared: ${declared}\n${formatTable([['PACKAGE', 'VERSION'], ...installed])}\n`);
+}
+
+/** `flowkit environment list|show|prune`: the environments `--environment packages` built on this machine. */
 export const environmentCli: CliExtension = {
   name: 'environment',
   register(cli) {
     cli.command('environment', "The per-step npm environments of --environment packages (this machine's cache)", (environment) =>
       environment
         .command('list', 'List the environments in the cache, last used first', (c) => c, list)
+        .command(
+          'show <pathspec>',
+          "What a run's step imported: the packages it declared and every version its lockfile installs",
+          (c) =>
+            Object.entries(backendOptions)
+              .reduce((options, [name, option]) => options.option(name, option), c)
+              .positional('pathspec', { type: 'string', describe: 'Flow/run/step' })
+              .option('lockfile', { type: 'boolean', default: false, describe: 'Print the stored package-lock.json instead (for npm ci elsewhere)' }),
+          show,
+        )
         .command(
           'prune',
           'Delete environments no run used lately',
@@ -53,7 +91,7 @@ export const environmentCli: CliExtension = {
               .option('resolved', { type: 'boolean', default: false, describe: 'Also forget cached resolutions, so ranges resolve anew' }),
           prune,
         )
-        .demandCommand(1, 'Say what to do: flowkit environment list|prune'),
+        .demandCommand(1, 'Say what to do: flowkit environment list|show|prune'),
     );
   },
 };

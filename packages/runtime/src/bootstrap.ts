@@ -1,8 +1,9 @@
 /*
- * `node -e <this file> <url> <sha256> <map url or -> <files url or -> <files sha256 or -> step <name> ...`: how a
- * task starts in an image that has nothing but Node. It fetches the run's code package (the bundle, and the
- * archive of files asked for by suffix), refuses each part unless its sha256 matches, unpacks the files into a
- * scratch working directory and runs the task there, with its output copied to this process's own (what a
+ * `node -e <this file> <url> <sha256> <map url or -> <files url or -> <files sha256 or -> <environment url or ->
+ * <environment sha256 or -> step <name> ...`: how a task starts in an image that has nothing but Node. It fetches
+ * the run's code package (the bundle, the archive of files asked for by suffix, the step's environment of
+ * packages), refuses each part unless its sha256 matches, unpacks the files into a scratch working directory (the
+ * environment beside it, where the task's imports then resolve) and runs the task there, with its output copied to this process's own (what a
  * backend's log stream shows) and to files, then runs the package's `finish` entry, which saves those logs and
  * the attempt's records to the datastore. It exits as the task did. Node's builtins only: it runs before any
  * FlowKit code exists here.
@@ -90,7 +91,7 @@ function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout
 }
 
 async function main(): Promise<void> {
-  const [url, sha, mapUrl, filesUrl, filesSha, ...taskArgs] = process.argv.slice(1) as [string, string, string, string, string, ...string[]];
+  const [url, sha, mapUrl, filesUrl, filesSha, environmentUrl, environmentSha, ...taskArgs] = process.argv.slice(1) as [string, string, string, string, string, string, string, ...string[]];
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-task-'));
   // The task's working directory holds the packaged files alone: none of them can clash with the bundle or the logs.
   const work = join(dir, 'work');
@@ -99,6 +100,12 @@ async function main(): Promise<void> {
     const bundle = join(dir, `${sha}.cjs`);
     writeFileSync(bundle, await fetchChecked(url, sha, 'code package'));
     if (filesUrl !== '-') unpackFiles(await fetchChecked(filesUrl, filesSha, "code package's files"), work);
+    if (environmentUrl !== '-') {
+      const environment = join(dir, 'environment');
+      unpackFiles(await fetchChecked(environmentUrl, environmentSha, "step's environment"), environment);
+      // runtime's MODULE_SCOPE_VAR: the scope the scheduler gave, its directory now this one.
+      process.env.FLOWKIT_STEP_MODULES = JSON.stringify({ ...JSON.parse(process.env.FLOWKIT_STEP_MODULES ?? '{}'), dir: environment });
+    }
     // The source map only turns stack traces back into the flow's own lines: a task runs without it.
     if (mapUrl !== '-') await fetchBytes(mapUrl).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
     const logs = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };

@@ -1,9 +1,6 @@
-import { ConfigError, registry, type Config, type FlowDataStore, type FlowGraph, type LaunchPlan, type MetadataProvider, type TaskRef } from '@flowkit/core/plugin';
+import { ConfigError, ENVIRONMENTS_STEP, registry, type Config, type FlowDataStore, type FlowGraph, type LaunchPlan, type MetadataProvider, type TaskRef } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 import { MODULE_SCOPE_VAR, type ModuleScope } from './moduleScope';
-
-/** The pseudo-task holding what a run's environments were built from (`--environment`), one artifact per step. */
-const ENVIRONMENTS_STEP = '_environments';
 
 /** A run's prepared environments: each step's task variables, and the record the run stores. */
 export interface RunEnvironments {
@@ -26,12 +23,6 @@ export async function prepareEnvironments(options: {
   originRunId?: string;
 }): Promise<RunEnvironments> {
   const manager = registry.environmentManager(options.name);
-  const remote = Object.keys(options.graph.steps).find((step) => options.launchPlan(step).compute);
-  if (remote !== undefined) {
-    throw new ConfigError(`Step '${remote}' runs on ${options.launchPlan(remote).compute?.decorator.name}, where --environment ${options.name} cannot take its packages yet.`, {
-      hint: 'run the steps with environments locally for now (drop --with or the compute decorator), or run without --environment',
-    });
-  }
   const requests = Object.fromEntries(Object.keys(options.graph.steps).map((step) => [step, options.launchPlan(step).packages ?? {}]));
   const origin = options.originRunId === undefined ? undefined : await originRecord(options.store, options.originRunId);
   const prepared = await manager.prepare({ flowName: options.graph.flowName, requests, config: options.config, origin, info: (message) => options.console.info(message) });

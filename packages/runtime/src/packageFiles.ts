@@ -44,6 +44,18 @@ export function collectPackageFiles(flowDir: string, suffixes: string[]): Packag
   return files;
 }
 
+/**
+ * The files of a step's environment (what its node_modules holds), for a task elsewhere: regular files only
+ * (`.bin` links are for commands, not imports).
+ */
+export function environmentFiles(dir: string): PackagedFile[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((path) => !path.split(sep).includes('.bin'))
+    .map((source) => ({ path: relative(dir, source).split(sep).join('/'), source, size: statSync(source).size }));
+}
+
 function readDirectory(dir: string): string[] {
   try {
     return readdirSync(dir).sort();

@@ -87,6 +87,8 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
   const environments =
     request.environment === undefined ? undefined : await prepareEnvironments({ name: request.environment, graph, launchPlan: plans, config: request.config, console, store, originRunId });
+  const declaring = environments ? [] : Object.keys(graph.steps).filter((step) => Object.keys(plans(step).packages ?? {}).length > 0);
+  if (declaring.length > 0) console.error(`Warning: @packages of ${declaring.map((step) => `'${step}'`).join(', ')} take effect with --environment packages; this run imports from the project.`);
   const launchPlan = (step: string) => {
     const plan = plans(step);
     if (environments) plan.env = { ...plan.env, ...environments.env(step) };

@@ -16,7 +16,8 @@ import {
   type TaskRef,
 } from '@flowkit/core/plugin';
 import type { CodePackage } from './codePackage';
-import { packFiles } from './packageFiles';
+import { MODULE_SCOPE_VAR, type ModuleScope } from './moduleScope';
+import { environmentFiles, packFiles } from './packageFiles';
 import { encodeTaskArgs, type TaskArgs } from './taskArgs';
 
 /** How long a code package URL stays valid: a job may wait in a queue for hours (7 days is S3's most). */
@@ -56,6 +57,8 @@ export interface TrackedLaunch extends TaskLaunch {
  */
 export class TaskLaunches {
   private published?: Promise<PublishedPackage>;
+  /** Steps' environments (`--environment`) published so far, by their directory here. */
+  private readonly environments = new Map<string, Promise<PublishedBlob>>();
 
   constructor(private readonly options: TaskLaunchOptions) {}
 
@@ -75,15 +78,34 @@ export class TaskLaunches {
       },
       remote: async (): Promise<RemoteTaskCommand> => {
         const published = await this.publish();
+        const scope = env[MODULE_SCOPE_VAR];
+        const environment = scope === undefined ? undefined : await this.publishEnvironment((JSON.parse(scope) as ModuleScope).dir);
         const first = !wentRemote;
         wentRemote = true;
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
-        const argv = bootstrapArgv(published, taskArgs);
+        const argv = bootstrapArgv(published, taskArgs, environment);
         if (first) logRemoteCommand(ref, argv);
         return { argv, env: remoteEnv(env), codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
       },
     };
+  }
+
+  /** A step's environment as one archive in the datastore, stored once by its content, for the bootstrap to unpack. */
+  private publishEnvironment(dir: string): Promise<PublishedBlob> {
+    const { store, storage } = this.options;
+    let publishing = this.environments.get(dir);
+    if (!publishing) {
+      publishing = (async () => {
+        const archive = packFiles(environmentFiles(dir));
+        const sha = sha256(archive);
+        const key = await store.saveCodePackageFiles(sha, archive);
+        // publish() made sure the datastore makes URLs.
+        return { sha, key, url: await (storage.url as NonNullable<DataStore['url']>).call(storage, key, URL_SECONDS) };
+      })();
+      this.environments.set(dir, publishing);
+    }
+    return publishing;
   }
 
   private publish(): Promise<PublishedPackage> {
@@ -144,8 +166,11 @@ function bootstrapSource(): string {
   return bootstrap;
 }
 
-/** The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. */
-export function bootstrapArgv(published: PublishedPackage, taskArgs: string[]): string[] {
+/**
+ * The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. With
+ * `environment`, the bootstrap unpacks the step's packages beside the task and points its imports there.
+ */
+export function bootstrapArgv(published: PublishedPackage, taskArgs: string[], environment?: PublishedBlob): string[] {
   const { url, sha, files } = published.codePackage;
-  return ['node', '-e', bootstrapSource(), url, sha, published.mapUrl, files?.url ?? '-', files?.sha ?? '-', ...taskArgs];
+  return ['node', '-e', bootstrapSource(), url, sha, published.mapUrl, files?.url ?? '-', files?.sha ?? '-', environment?.url ?? '-', environment?.sha ?? '-', ...taskArgs];
 }
