@@ -12,6 +12,7 @@ import { benchGcs } from './gcs';
 import { throughputRow } from './objectStore';
 import { benchS3 } from './s3';
 import { benchBatch } from './batch';
+import { benchEnvironments } from './environments';
 import { benchKubernetes } from './kube';
 import { benchMetadataService } from './metadataService';
 import { benchStepFunctions } from './stepfunctions';
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
   );
   add({ benchmark: '5. client: list 1000 tasks, read one artifact each', result: `${client.seconds.toFixed(2)} s (process included)`, vsFloor: '-', target: '< 1 s', met: client.seconds < 1, raw: { seconds: client.seconds } });
 
+  for (const row of await benchEnvironments(workDir, HEAVY_RUNS)) add(row);
   for (const row of await benchMetadataService()) add(row);
   for (const row of await benchBatch(FLOWKIT, join(FLOWS, 'fanout.ts'), workDir)) add(row);
   for (const row of await benchKubernetes(FLOWKIT, join(FLOWS, 'fanout.ts'), workDir)) add(row);
