@@ -124,7 +124,7 @@ export default class BadVersionFlow extends FlowSpec {
     expect([badAttribute.code, badAttribute.stderr]).toEqual([1, expect.stringContaining("@packages: 'Not_A_Name' is not an npm package name.")]);
   });
 
-  test('resume installs the lockfile its origin stored; a new run resolves anew; a changed environment is built again', async () => {
+  test('resume and --environment-from install the lockfiles a run stored; a new run resolves anew; a changed environment is built again', async () => {
     await registry.publish('fkt-evolving', '1.0.0', { 'index.js': "exports.version = '1.0.0';" });
     const { dir, cacheDir, env } = setup({
       'evolving.ts': `
@@ -151,6 +151,12 @@ export default class EvolvingFlow extends FlowSpec {
     expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('end sees 1.0.0')]);
     const fresh = await flowkit(['run', 'evolving.ts', '--environment', 'packages'], { cwd: dir, env });
     expect([fresh.code, fresh.stdout]).toEqual([0, expect.stringContaining('end sees 1.1.0')]);
+
+    // A new run that asks for the first run's environments gets its versions.
+    const pinned = await flowkit(['run', 'evolving.ts', '--environment', 'packages', '--environment-from', '1'], { cwd: dir, env });
+    expect([pinned.code, pinned.stdout]).toEqual([0, expect.stringContaining('end sees 1.0.0')]);
+    const missing = await flowkit(['run', 'evolving.ts', '--environment', 'packages', '--environment-from', '99'], { cwd: dir, env });
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('Run EvolvingFlow/99 does not exist, so --environment-from cannot take its environments.')]);
 
     // Someone edits a file inside the 1.1.0 environment: the next run notices and builds it again.
     const envs = readdirSync(join(cacheDir, 'envs'));

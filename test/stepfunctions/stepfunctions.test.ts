@@ -187,11 +187,13 @@ describe('step-functions', () => {
     expect(dumped.stdout).toContain('batch');
   }, 240000);
 
-  test.concurrent('bad input: a local datastore or local records refused at create, an unknown parameter at trigger', async () => {
+  test.concurrent('bad input: a local datastore, local records or per-step environments refused at create, an unknown parameter at trigger', async () => {
     const local = await cli(['step-functions', 'create', 'branch_flow.ts'], { FLOWKIT_DEFAULT_DATASTORE: 'local' });
     expect([local.code, local.stderr.split('\n')[0]]).toEqual([1, "Step Functions cannot run BranchFlow on the 'local' datastore, which is on this machine."]);
     const records = await cli(['step-functions', 'create', 'branch_flow.ts', '--metadata', 'local']);
     expect([records.code, records.stderr.split('\n')[0]]).toEqual([1, "Step Functions cannot run BranchFlow with the 'local' metadata provider, which keeps its records on this machine."]);
+    const environment = await cli(['step-functions', 'create', 'branch_flow.ts'], { FLOWKIT_DEFAULT_ENVIRONMENT: 'packages' });
+    expect([environment.code, environment.stderr.split('\n')[0]]).toEqual([1, 'Step Functions cannot give the steps of BranchFlow their --environment packages yet: only runs started with `flowkit run` can.']);
     const unknown = await cli(['step-functions', 'trigger', 'linear_flow.ts', '--greting', 'x']);
     expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([1, "Flow LinearFlow has no parameter 'greting'."]);
     expect(unknown.stderr).toContain('its parameters: mode, greeting');

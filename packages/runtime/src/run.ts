@@ -1,4 +1,4 @@
-import { ConfigError, type FlowSpec } from '@flowkit/core';
+import { ConfigError, PathspecError, type FlowSpec } from '@flowkit/core';
 import { parametersOf, readIncludedFiles } from '@flowkit/core/internal';
 import {
   FlowDataStore,
@@ -52,6 +52,8 @@ export interface RunRequest {
   version: string;
   /** The environment manager that builds each step's packages (`--environment`); its code package has scoped imports. */
   environment?: string;
+  /** A run whose stored environments this one installs again, for the steps that ask for the same packages (`--environment-from`). */
+  environmentFrom?: string;
   /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
   resume?: { originRunId?: string; step?: string };
   /** Sidecars of this run only (`--events FILE`), beside every registered one. */
@@ -85,8 +87,17 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   // Files are read before the run is recorded: a missing one leaves nothing behind.
   const parameters = originRunId === undefined ? await readIncludedFiles(parametersOf(new request.flowClass()), request.parameters, request.config, request.cwd, request.signal) : request.parameters;
   const resume = originRunId === undefined ? undefined : await planResume({ graph, store, metadata, originRunId, step: request.resume?.step });
+  if (request.environmentFrom !== undefined && request.environment === undefined) {
+    throw new ConfigError(`--environment-from ${request.environmentFrom} installs a run's environments again, but this run has none.`, { hint: 'add --environment packages' });
+  }
+  if (request.environmentFrom !== undefined && !(await metadata.getRun(graph.flowName, request.environmentFrom))) {
+    throw new PathspecError(`Run ${graph.flowName}/${request.environmentFrom} does not exist, so --environment-from cannot take its environments.`, { hint: 'give a run id that `flowkit run --environment packages` printed' });
+  }
+  const environmentsFrom = request.environmentFrom ?? originRunId;
   const environments =
-    request.environment === undefined ? undefined : await prepareEnvironments({ name: request.environment, graph, launchPlan: plans, config: request.config, console, store, originRunId });
+    request.environment === undefined
+      ? undefined
+      : await prepareEnvironments({ name: request.environment, graph, launchPlan: plans, config: request.config, console, store, originRunId: environmentsFrom });
   const declaring = environments ? [] : Object.keys(graph.steps).filter((step) => Object.keys(plans(step).packages ?? {}).length > 0);
   if (declaring.length > 0) console.error(`Warning: @packages of ${declaring.map((step) => `'${step}'`).join(', ')} take effect with --environment packages; this run imports from the project.`);
   const launchPlan = (step: string) => {

@@ -34,7 +34,7 @@ const TASK = 'sfntaskplaceholder';
  */
 export async function compileFlow(flow: PreparedFlow, config: Config, options: DeployOptions): Promise<StateMachineDefinition> {
   const names = backendNames(options.backends, config);
-  refuseUnattended(flow.graph, names);
+  refuseUnattended(flow.graph, names, flow.environment);
   const secrets = batchSecrets(config);
   const { storage } = openBackends(options.backends, config, flow.flowDir);
   const { bucket, prefix } = s3Location(storage.root);

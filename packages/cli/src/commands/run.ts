@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { openBackends, parameterValues, printable } from '@flowkit/core/internal';
-import { ParameterError, resolveUser, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
+import { ParameterError, resolveUser, validateId, validateTags, type Config, type PreparedFlow, type ParameterDefinition } from '@flowkit/core/plugin';
 import { JsonLinesSidecar, RunConsole, parseWithSpec, runFlow, type Scheduler } from '@flowkit/runtime';
 import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
-const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'environment', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'environment', 'environment-from', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
 
 /** Packaged files named one by one when a run starts; past this many, a count. */
 const FILES_SHOWN = 20;
@@ -19,6 +19,7 @@ export interface RunArgs {
   with?: string[];
   'package-suffixes'?: string;
   environment?: string;
+  'environment-from'?: string;
   quiet: boolean;
   color: boolean;
   'run-id-file'?: string;
@@ -46,6 +47,10 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
     .option('environment', {
       type: 'string',
       describe: 'Give each step its own packages, built by this environment manager (--environment packages: @packages and @packagesBase)',
+    })
+    .option('environment-from', {
+      type: 'string',
+      describe: 'Install the environments a run of this flow stored, for the steps that ask for the same packages (a run id)',
     })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .option('events', { type: 'string', describe: 'Append the run\'s events to this file, one JSON object per line (schema in the README)' })
@@ -126,6 +131,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       cwd: process.cwd(),
       version: VERSION,
       environment: flow.environment,
+      environmentFrom: args['environment-from'] === undefined ? undefined : validateId('run', String(args['environment-from'])),
       resume: resume ? { originRunId: args['origin-run-id'], step: args.step } : undefined,
       onRunStarted(runId, started) {
         scheduler = started;
