@@ -101,7 +101,7 @@ export default class UndeclaredFlow extends FlowSpec {
     expect(run.stdout).not.toContain('from the project');
   });
 
-  test('an unknown package or version fails before the run is recorded, naming the step', async () => {
+  test('an unknown package or version, or no registry, fails before the run is recorded, naming the step', async () => {
     const flow = (version: string, name = 'fkt-greeting') => `
 import { FlowSpec, step } from '@flowkit/core';
 import { packages } from '@flowkit/environment-npm';
@@ -117,6 +117,11 @@ export default class BadVersionFlow extends FlowSpec {
     const name = await flowkit(['run', 'bad_name.ts', '--environment', 'packages'], { cwd: dir, env });
     expect([name.code, name.stderr]).toEqual([1, expect.stringContaining("@packages of step 'start': the registry has no such package")]);
     expect(existsSync(join(dir, '.flowkit', 'BadVersionFlow'))).toBe(false);
+    const offline = await flowkit(['run', 'bad_version.ts', '--environment', 'packages'], {
+      cwd: dir,
+      env: { ...env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_cache: join(dir, 'empty-npm-cache') },
+    });
+    expect([offline.code, offline.stderr]).toEqual([1, expect.stringContaining("@packages of step 'start': the npm registry cannot be reached")]);
     // Without --environment the decorators change nothing, and the run says so.
     const plain = await flowkit(['run', 'bad_version.ts'], { cwd: dir, env });
     expect([plain.code, plain.stderr]).toEqual([0, "Warning: @packages of 'start' take effect with --environment packages; this run imports from the project.\n"]);
