@@ -18,6 +18,7 @@ import type { RunConsole } from './console';
 import { prepareEnvironments, recordEnvironments } from './environments';
 import { RunEvents } from './events';
 import { planLaunches } from './launchPlans';
+import { RunProgress } from './progress';
 import { LocalLauncher } from './localLauncher';
 import { recordParameters } from './parameters';
 import { originRun, planResume } from './resume';
@@ -161,11 +162,13 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     events,
   });
   request.onRunStarted?.(run.runId, scheduler);
+  const progress = console.live ? new RunProgress(console, () => scheduler.progress()) : undefined;
   let succeeded = false;
   try {
     for (const launcher of launchers) await launcher.runStarted?.(launcherRun);
     succeeded = await scheduler.execute();
   } finally {
+    progress?.stop();
     for (const launcher of launchers) {
       await launcher.runFinished?.(launcherRun, succeeded ? 'succeeded' : 'failed').catch((error: unknown) => console.error(`Cleaning up after the run failed: ${(error as Error).message}`));
     }

@@ -8,6 +8,7 @@ import type { RunEvents } from './events';
 import { diedOutcome, exitCause } from './exits';
 import { PARAMETERS_PATH } from './parameters';
 import { readTaskRecords, writeTaskRecords } from './records';
+import type { StepProgress } from './progress';
 import type { Cloner } from './resume';
 import type { TaskArgs } from './taskArgs';
 import type { TaskLaunches, TrackedLaunch } from './taskLaunch';
@@ -74,6 +75,8 @@ export class Scheduler {
   private readonly queue: PendingTask[] = [];
   private readonly running = new Set<RunningTask>();
   private readonly arrivals = new Map<string, Array<{ index: number; path: string }>>();
+  /** Per step: tasks finished, failed for good, and when its first one started (the status line's figures). */
+  private readonly tally = new Map<string, { done: number; failed: number; startedAt?: number }>();
   private readonly logDir = mkdtempSync(join(tmpdir(), 'flowkit-logs-'));
   private failed: string | undefined;
   private finished = false;
@@ -101,6 +104,25 @@ export class Scheduler {
       rmSync(this.logDir, { recursive: true, force: true });
     }
     return this.finished && this.failed === undefined;
+  }
+
+  /** Where each step stands, in flow order. */
+  progress(): StepProgress[] {
+    return this.context.graph.order.map((step) => ({
+      step,
+      queued: this.queue.filter((task) => task.stepName === step).length,
+      running: [...this.running].filter((entry) => entry.task.stepName === step).length,
+      done: 0,
+      failed: 0,
+      ...this.tally.get(step),
+    }));
+  }
+
+  private count(step: string, outcome: 'done' | 'failed' | 'started'): void {
+    const tally = this.tally.get(step) ?? { done: 0, failed: 0 };
+    if (outcome === 'started') tally.startedAt ??= Date.now();
+    else tally[outcome]++;
+    this.tally.set(step, tally);
   }
 
   /** Why the run failed, once it has. */
@@ -153,6 +175,7 @@ export class Scheduler {
     if (metadata.registerArtifacts) await metadata.registerArtifacts(ref, 0, (await store.readAttempt(ref, 0)).artifacts);
     await metadata.finishAttempt(ref, 0, { status: 'succeeded' });
     this.context.console.taskInfo(`${runId}/${task.stepName}/${ref.taskId}`, `Cloned the finished task ${originPath}.`);
+    this.count(task.stepName, 'done');
     await this.advance(task, ref, 0);
     return true;
   }
@@ -190,6 +213,7 @@ export class Scheduler {
     }
     const entry: RunningTask = { task, ref: taskRef, attempt, launch, launched, launchFailure, startedAt: Date.now() };
     this.running.add(entry);
+    this.count(task.stepName, 'started');
     const label = `${runId}/${task.stepName}/${taskRef.taskId} (${launched.label})`;
     this.context.console.taskInfo(label, attempt === 0 ? 'Task is starting.' : `Task is starting (retry ${attempt}).`);
     this.context.events.emit({ type: 'task-started', ...taskIds(taskRef, attempt), where: launched.label });
@@ -250,6 +274,7 @@ export class Scheduler {
     const finished = { type: 'task-finished', ...taskIds(ref, attempt), durationMs: Date.now() - entry.startedAt } as const;
     if (done && !unsaved) {
       this.context.console.taskInfo(label, 'Task finished successfully.');
+      this.count(ref.stepName, 'done');
       this.context.events.emit({ ...finished, status: 'succeeded' });
       await this.advance(entry.task, ref, attempt);
       return;
@@ -265,6 +290,7 @@ export class Scheduler {
       }
     }
     this.context.console.taskInfo(label, 'Task failed.');
+    this.count(ref.stepName, 'failed');
     this.stop(`step '${ref.stepName}' (task ${ref.taskId}) failed`);
   }
 

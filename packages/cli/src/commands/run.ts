@@ -94,7 +94,7 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
   const user = resolveUser(config);
   const parameters = resume ? new Map<string, unknown>() : parameterValues(flow.parameters, args, { flowName: flow.graph.flowName, userName: user });
   const backends = openBackends(args, config, flow.flowDir);
-  const console = new RunConsole({ quiet: args.quiet, color: args.color });
+  const console = new RunConsole({ quiet: args.quiet, color: args.color, live: process.stdout.isTTY === true });
   console.info(`FlowKit ${VERSION} executing ${flow.graph.flowName} for user:${user}`);
   console.info('Validating your flow...\n    The graph looks good!');
   if (flow.codePackage.files) console.info(packagedFiles(flow.codePackage.files.map((file) => printable(file.path))));
