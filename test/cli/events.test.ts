@@ -73,6 +73,29 @@ describe('flowkit run --events', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'succeeded' });
   });
 
+  test('an event logger or monitor hears only the runs that choose it, by option or setting; an unknown one is refused', async () => {
+    const { dir, env } = project({ 'events.ts': FLOW });
+    writeFileSync(
+      join(dir, 'monitor.js'),
+      `const { appendFileSync } = require('node:fs');
+      exports.plugin = { name: 'file-monitor', register(registry) {
+        registry.addSidecar({ name: 'file-monitor', role: 'monitor', event(event) { appendFileSync('monitored.jsonl', JSON.stringify(event) + '\\n'); } });
+      } };`,
+    );
+    const withPlugin = { ...env, FLOWKIT_PLUGINS: join(dir, 'monitor.js') };
+    const unchosen = await flowkit(['run', 'events.ts'], { cwd: dir, env: withPlugin });
+    expect([unchosen.code, existsSync(join(dir, 'monitored.jsonl'))]).toEqual([0, false]);
+    const chosen = await flowkit(['run', 'events.ts', '--monitor', 'file-monitor'], { cwd: dir, env: withPlugin });
+    expect(chosen.code).toBe(0);
+    const heard = readFileSync(join(dir, 'monitored.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Event);
+    expect([heard[0]?.type, heard.at(-1)?.type, heard.at(-1)?.runId]).toEqual(['run-started', 'run-finished', '2']);
+    const bySetting = await flowkit(['run', 'events.ts'], { cwd: dir, env: { ...withPlugin, FLOWKIT_MONITOR: 'file-monitor' } });
+    expect(bySetting.code).toBe(0);
+    expect(readFileSync(join(dir, 'monitored.jsonl'), 'utf8')).toContain('"runId":"3"');
+    const unknown = await flowkit(['run', 'events.ts', '--monitor', 'nope'], { cwd: dir, env: withPlugin });
+    expect([unknown.code, unknown.stderr]).toEqual([1, "Unknown monitor 'nope' (--monitor).\n  hint: known: file-monitor; install the plugin package that provides it\n"]);
+  });
+
   test('--events into a missing directory is refused before the run; a run refused before it starts leaves no file', async () => {
     const { dir, env } = project({ 'events.ts': FLOW });
     const missing = await flowkit(['run', 'events.ts', '--events', 'nowhere/events.jsonl'], { cwd: dir, env });

@@ -30,6 +30,10 @@ export const Settings = {
   user: 'FLOWKIT_USER',
   defaultDatastore: 'FLOWKIT_DEFAULT_DATASTORE',
   defaultMetadata: 'FLOWKIT_DEFAULT_METADATA',
+  /** Sidecars with the role 'event-logger' that hear every run without `--event-logger` (comma-separated names). */
+  eventLogger: 'FLOWKIT_EVENT_LOGGER',
+  /** Sidecars with the role 'monitor' that hear every run without `--monitor` (comma-separated names). */
+  monitor: 'FLOWKIT_MONITOR',
   /** The environment manager runs use when `--environment` is not given (none by default). */
   defaultEnvironment: 'FLOWKIT_DEFAULT_ENVIRONMENT',
   datastoreSysrootLocal: hostSetting('FLOWKIT_DATASTORE_SYSROOT_LOCAL'),

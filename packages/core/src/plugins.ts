@@ -244,6 +244,12 @@ export type RunEvent = { schema: number; time: string } & (
  */
 export interface Sidecar {
   readonly name: string;
+  /**
+   * An event logger or a monitor (as Metaflow's) hears a run only when chosen (`--event-logger NAME`,
+   * `--monitor NAME`, or the settings FLOWKIT_EVENT_LOGGER and FLOWKIT_MONITOR): one that exports to a service. A
+   * sidecar without a role hears every run.
+   */
+  readonly role?: 'event-logger' | 'monitor';
   event(event: RunEvent): void | Promise<void>;
   close?(): Promise<void>;
 }

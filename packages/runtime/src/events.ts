@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { RUN_EVENT_SCHEMA, debugLogger, type RunEvent, type Sidecar } from '@flowkit/core/plugin';
+import { PluginError, RUN_EVENT_SCHEMA, debugLogger, type RunEvent, type Sidecar } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 
 /** Events one sidecar may have waiting before the newest are dropped. */
@@ -100,6 +100,21 @@ async function withinGrace(work: Promise<unknown>): Promise<'done' | 'late' | Er
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The sidecars that hear a run: every one without a role, and the event loggers and monitors chosen by name; a name
+ * no sidecar of that role has is refused, naming the ones there are.
+ */
+export function chooseSidecars(sidecars: Sidecar[], chosen: { 'event-logger': string[]; monitor: string[] }): Sidecar[] {
+  for (const role of ['event-logger', 'monitor'] as const) {
+    const known = sidecars.filter((sidecar) => sidecar.role === role).map((sidecar) => sidecar.name);
+    const unknown = chosen[role].find((name) => !known.includes(name));
+    if (unknown !== undefined) {
+      throw new PluginError(`Unknown ${role.replace('-', ' ')} '${unknown}' (--${role}).`, { hint: `known: ${known.join(', ') || 'none'}; install the plugin package that provides it` });
+    }
+  }
+  return sidecars.filter((sidecar) => sidecar.role === undefined || chosen[sidecar.role].includes(sidecar.name));
 }
 
 /** `flowkit run --events FILE`: every run event as one JSON line, appended to FILE. */

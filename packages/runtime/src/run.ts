@@ -16,7 +16,7 @@ import {
 import type { CodePackage } from './codePackage';
 import type { RunConsole } from './console';
 import { prepareEnvironments, recordEnvironments } from './environments';
-import { RunEvents } from './events';
+import { RunEvents, chooseSidecars } from './events';
 import { planLaunches } from './launchPlans';
 import { RunProgress } from './progress';
 import { LocalLauncher } from './localLauncher';
@@ -57,8 +57,11 @@ export interface RunRequest {
   environmentFrom?: string;
   /** Resume an earlier run (the user's latest when no id is given), re-running from `step` or its first failure. */
   resume?: { originRunId?: string; step?: string };
-  /** Sidecars of this run only (`--events FILE`), beside every registered one. */
+  /** Sidecars of this run only (`--events FILE`), beside the registered ones it hears from. */
   sidecars?: Sidecar[];
+  /** The event loggers and monitors chosen (`--event-logger`, `--monitor`); else the settings name them. */
+  eventLoggers?: string[];
+  monitors?: string[];
   /** Stops the run before it is recorded (Ctrl-C while an IncludeFile is read). */
   signal?: AbortSignal;
   /** Called with the run id as soon as it exists (for `--run-id-file`, signal handling). */
@@ -78,6 +81,10 @@ export interface RunResult {
 export async function runFlow(request: RunRequest): Promise<RunResult> {
   const { graph, metadata, console } = request;
   const plans = planLaunches(request.graph, request.flowClass, request.withSpecs);
+  const sidecars = chooseSidecars(registry.sidecars(), {
+    'event-logger': request.eventLoggers ?? names(request.config.get(Settings.eventLogger)),
+    monitor: request.monitors ?? names(request.config.get(Settings.monitor)),
+  });
   const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
   await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
@@ -113,7 +120,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     ...(originRunId === undefined ? {} : { originRunId }),
   });
   const startedAt = Date.now();
-  const events = new RunEvents([...registry.sidecars(), ...(request.sidecars ?? [])], console);
+  const events = new RunEvents([...sidecars, ...(request.sidecars ?? [])], console);
   events.emit({ type: 'run-started', flowName: graph.flowName, runId: run.runId, user: request.user, tags: request.tags, ...(originRunId === undefined ? {} : { originRunId }) });
   console.info(`Workflow starting (run-id ${run.runId}):`);
   if (originRunId !== undefined) console.info(`Resuming run ${originRunId}${resume?.resumeStep ? ` from step '${resume.resumeStep}'` : ''}: finished tasks before it are cloned.`);
@@ -179,6 +186,11 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   }
   if (succeeded) console.info('Done!');
   return { runId: run.runId, succeeded, failure: scheduler.failure };
+}
+
+/** A comma-separated list of names (a setting), without blanks. */
+function names(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((name) => name.trim()).filter(Boolean);
 }
 
 function positiveSetting(config: Config, name: string, fallback: number): number {

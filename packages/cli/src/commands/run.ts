@@ -7,7 +7,7 @@ import { backendOptions, checkOutputFile, positiveInteger } from '../usage';
 import { VERSION } from '../version';
 
 /** Options of `run` that a parameter may not shadow. */
-const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'environment', 'environment-from', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
+const RUN_OPTIONS = ['tag', 'max-workers', 'max-num-splits', 'with', 'package-suffixes', 'environment', 'environment-from', 'event-logger', 'monitor', 'quiet', 'color', 'run-id-file', 'events', 'debug', 'help', 'version', ...Object.keys(backendOptions)];
 
 /** Packaged files named one by one when a run starts; past this many, a count. */
 const FILES_SHOWN = 20;
@@ -20,6 +20,8 @@ export interface RunArgs {
   'package-suffixes'?: string;
   environment?: string;
   'environment-from'?: string;
+  'event-logger'?: string[];
+  monitor?: string[];
   quiet: boolean;
   color: boolean;
   'run-id-file'?: string;
@@ -52,6 +54,8 @@ export function runOptions(cli: Argv, flow: PreparedFlow | undefined, withParame
       type: 'string',
       describe: 'Install the environments a run of this flow stored, for the steps that ask for the same packages (a run id)',
     })
+    .option('event-logger', { type: 'string', array: true, describe: 'Send the run\'s events to this event logger plugin (repeatable; default: FLOWKIT_EVENT_LOGGER)' })
+    .option('monitor', { type: 'string', array: true, describe: 'Send the run\'s events to this monitor plugin, e.g. opentelemetry (repeatable; default: FLOWKIT_MONITOR)' })
     .option('run-id-file', { type: 'string', describe: 'Write the run id to this file once it is known' })
     .option('events', { type: 'string', describe: 'Append the run\'s events to this file, one JSON object per line (schema in the README)' })
     .options(backendOptions);
@@ -131,6 +135,8 @@ export async function runCommand(flow: PreparedFlow, args: RunArgs, config: Conf
       cwd: process.cwd(),
       version: VERSION,
       environment: flow.environment,
+      eventLoggers: args['event-logger'],
+      monitors: args.monitor,
       environmentFrom: args['environment-from'] === undefined ? undefined : validateId('run', String(args['environment-from'])),
       resume: resume ? { originRunId: args['origin-run-id'], step: args.step } : undefined,
       onRunStarted(runId, started) {
