@@ -34,6 +34,8 @@ export const Settings = {
   eventLogger: 'FLOWKIT_EVENT_LOGGER',
   /** Sidecars with the role 'monitor' that hear every run without `--monitor` (comma-separated names). */
   monitor: 'FLOWKIT_MONITOR',
+  /** The level of `current.logger` in tasks: fatal, error, warn, info (default), debug, trace or silent. */
+  logLevel: 'FLOWKIT_LOG_LEVEL',
   /** The environment manager runs use when `--environment` is not given (none by default). */
   defaultEnvironment: 'FLOWKIT_DEFAULT_ENVIRONMENT',
   datastoreSysrootLocal: hostSetting('FLOWKIT_DATASTORE_SYSROOT_LOCAL'),

@@ -1,4 +1,6 @@
-import { FlowKitError } from './errors';
+import type { Logger } from 'pino';
+import { Settings, loadConfig } from './config';
+import { ConfigError, FlowKitError } from './errors';
 
 /** Facts about the task that is running, as `current` exposes them. */
 export interface CurrentTask {
@@ -15,6 +17,9 @@ export interface CurrentTask {
 }
 
 const STATE = Symbol.for('flowkit.current');
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Each task's logger, made on first use. */
+const loggers = new WeakMap<CurrentTask, Logger>();
 type Holder = { [STATE]?: CurrentTask };
 
 function state(field: string): CurrentTask {
@@ -60,7 +65,30 @@ export const current = {
   get pathspec(): string {
     return state('pathspec').pathspec;
   },
+  /**
+   * A pino logger writing JSON lines to the task's stdout (its log), each with the task's ids: flow, run_id, step,
+   * task_id, attempt. Its level is FLOWKIT_LOG_LEVEL (default info).
+   */
+  get logger(): Logger {
+    const task = state('logger');
+    let logger = loggers.get(task);
+    if (!logger) {
+      logger = taskLogger(task);
+      loggers.set(task, logger);
+    }
+    return logger;
+  },
 };
+
+function taskLogger(task: CurrentTask): Logger {
+  const level = loadConfig().get(Settings.logLevel) ?? 'info';
+  if (!LEVELS.includes(level)) throw new ConfigError(`${Settings.logLevel}=${level} is not a log level.`, { hint: `use one of ${LEVELS.join(', ')}` });
+  // Loaded on first use: a task that never logs never loads it.
+  const pino = require('pino') as typeof import('pino');
+  const base = { flow: task.flowName, run_id: task.runId, step: task.stepName, task_id: task.taskId, attempt: task.retryCount };
+  // process.stdout, not pino's own fd writer: the task flushes it before it exits.
+  return pino.pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, process.stdout);
+}
 
 /** Set by the runtime when a task starts. */
 export function bindCurrent(task: CurrentTask | undefined): void {
