@@ -138,3 +138,19 @@ export default class ${className} extends FlowSpec {
 }
 `;
 }
+
+/** An IncludeFile with a default path: read where the flow is deployed or triggered, never in the job. */
+export const INCLUDE_FLOW = `
+import { FlowSpec, IncludeFile, step } from '@flowkit/core';
+
+export default class IncludeFlow extends FlowSpec {
+  data = IncludeFile('data', { default: 'data.csv' });
+  declare rows: number;
+
+  @step start() {
+    this.rows = this.data.trim().split('\\n').length;
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 import { startService, type TestService } from '../helpers/service';
 import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
-import { BRANCH_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, scheduledFlow } from './flows';
+import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
 
@@ -31,6 +31,9 @@ describe('step-functions', () => {
   const { dir, root, env: projectEnv } = project({
     'linear_flow.ts': LINEAR_FLOW,
     'branch_flow.ts': BRANCH_FLOW,
+    'include_flow.ts': INCLUDE_FLOW,
+    'data.csv': 'a,1\nb,2\n',
+    'other.csv': 'x,1\ny,2\nz,3\n',
     'nested_flow.ts': NESTED_FOREACH_FLOW,
     'secret_flow.ts': SECRET_FLOW,
     'no_credentials_flow.ts': scheduledFlow('NoCredentialsFlow', ''),
@@ -145,6 +148,18 @@ describe('step-functions', () => {
     const stored = await artifacts('BranchFlow', run.runId);
     expect(Object.keys(stored).sort()).toEqual(['end', 'join', 'left', 'right', 'start']);
     expect(stored).toEqual(await artifacts('BranchFlow', local));
+  }, 240000);
+
+  test.concurrent('IncludeFile: the default file is read at create, a file given to trigger at trigger; the job reads them from the datastore', async () => {
+    await create('include_flow.ts');
+    // What the file holds after create does not change what create stored.
+    writeFileSync(join(dir, 'data.csv'), 'changed after create\n');
+    const [deployed, given] = await Promise.all([trigger('include_flow.ts'), trigger('include_flow.ts', ['--data', 'other.csv'])]);
+    expect([deployed.execution.status, given.execution.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect((await artifacts('IncludeFlow', deployed.runId)).start).toEqual([JSON.stringify({ data: 'a,1\nb,2\n', rows: 2 })]);
+    expect((await artifacts('IncludeFlow', given.runId)).start).toEqual([JSON.stringify({ data: 'x,1\ny,2\nz,3\n', rows: 3 })]);
+    const missing = await cli(['step-functions', 'trigger', 'include_flow.ts', '--data', 'nowhere.csv']);
+    expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([1, expect.stringContaining("IncludeFile 'data'")]);
   }, 240000);
 
   test.concurrent('nested foreach: Maps sized by what each foreach task recorded, --max-workers as MaxConcurrency; artifacts equal a local run', async () => {

@@ -220,6 +220,13 @@ export class FlowDataStore {
     return key;
   }
 
+  /** Stores a file an IncludeFile parameter named, for a run elsewhere to read, under `<flow>/_included/`, once; returns its key. */
+  async saveIncludedFile(sha: string, bytes: Buffer): Promise<string> {
+    const key = `${this.flowName}/_included/${sha}`;
+    await this.storage.put(key, bytes, { ifAbsent: true });
+    return key;
+  }
+
   taskPrefix(ref: TaskRef): string {
     return `${this.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}`;
   }

@@ -6,6 +6,7 @@ import { PluginError, formatTable, integer, numberOption, validateTags, type Cli
 import { deployedStateMachine, findStateMachine, requireCredentials, stateMachineName, withSfn } from './client';
 import { compileFlow } from './deploy';
 import { applySchedule, deleteSchedule, flowSchedule, scheduleRole } from './eventbridge';
+import { includeFiles } from './includedFiles';
 import { givenParameters } from './parameters';
 import { sfnSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
@@ -81,11 +82,12 @@ async function deployRoles(config: Config, flowName: string, scheduled: boolean)
 
 async function trigger(context: CliContext, args: Record<string, unknown>): Promise<void> {
   const flow = await prepare(context, args);
-  const parameters = givenParameters(flow, args, [...CLI_OPTIONS, 'run-id-file']);
+  const given = givenParameters(flow, args, [...CLI_OPTIONS, 'run-id-file']);
   const runIdFile = args['run-id-file'] as string | undefined;
   if (runIdFile !== undefined && !statSync(dirname(resolve(runIdFile)), { throwIfNoEntry: false })?.isDirectory()) {
     throw new PluginError(`--run-id-file ${runIdFile}: its directory does not exist.`, { hint: 'give --run-id-file a file in an existing directory' });
   }
+  const parameters = await includeFiles(flow, given, context.config, {}, false);
   const executionName = randomUUID();
   await withSfn(context.config, async (client) => {
     const stateMachineArn = await deployedStateMachine(client, stateMachineName(context.config, flow.graph.flowName));

@@ -4,6 +4,7 @@ import { FlowDataStore, PluginError, registry, remoteEnv, resolveUser, type Conf
 import { bootstrapArgv, publishCodePackage, runSettings, type PublishedPackage } from '@flowkit/runtime';
 import { formatLiteral, type StateMachineDefinition } from './asl';
 import { compile } from './compiler';
+import { includeFiles } from './includedFiles';
 import { BatchJobs, type Deployment } from './jobs';
 import { refuseUnattended } from './refusals';
 
@@ -16,7 +17,7 @@ export interface DeployOptions {
   maxNumSplits: number;
   workflowTimeoutSeconds?: number;
   tags: string[];
-  /** Parameter values fixed at deploy time, by name. */
+  /** Parameter values fixed at deploy time, by name (an IncludeFile's local file is stored and given by URL). */
   parameters: Record<string, string>;
 }
 
@@ -40,6 +41,7 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
   const { bucket, prefix } = s3Location(storage.root);
   const store = new FlowDataStore(storage, flow.graph.flowName, registry.serializers());
   const published = options.onlyJson ? unpublished(flow) : await publishCodePackage(flow.codePackage, store, storage, names.datastoreName);
+  const parameters = options.onlyJson ? options.parameters : await includeFiles(flow, options.parameters, config, options.backends, true);
   const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(published, []) as [string, string, string, ...string[]];
   const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource, secrets)]));
   if (!options.onlyJson) await registerJobDefinitions(config, [...jobs.values()].map((job) => job.definition));
@@ -67,7 +69,7 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
     graph: flow.graph,
     plan: (step) => flow.launchPlan(step),
     jobs: new BatchJobs(deployment),
-    parameters: options.parameters,
+    parameters,
     maxWorkers: options.maxWorkers,
     workflowTimeoutSeconds: options.workflowTimeoutSeconds,
   });
