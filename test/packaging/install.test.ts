@@ -71,6 +71,9 @@ beforeAll(async () => {
 }, 120000);
 
 /** A blank project outside the repository with `files`, the tarballs of `packages` (and `others`) installed into it. */
+/** `flowkit check` type-checks with the project's own TypeScript (an optional peer of @flowkit/graph). */
+const TYPESCRIPT = 'typescript@~5.9.3';
+
 async function installedProject(files: Record<string, string>, packages = LOCAL_PACKAGES, others: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-installed-'));
   for (const [name, content] of Object.entries(files)) {
@@ -121,7 +124,7 @@ test('a CommonJS project runs a flow and reads it back with the client', async (
 
 test('a strict TypeScript project (node16 resolution, legacy decorators) type-checks and runs the flow', async () => {
   const tsconfig = { compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', experimentalDecorators: true, noEmit: true, skipLibCheck: false } };
-  const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-ts', version: '1.0.0', private: true }), 'tsconfig.json': JSON.stringify(tsconfig), 'flow.ts': FLOW });
+  const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-ts', version: '1.0.0', private: true }), 'tsconfig.json': JSON.stringify(tsconfig), 'flow.ts': FLOW }, LOCAL_PACKAGES, [TYPESCRIPT]);
   const check = await installedFlowkit(dir, ['check', 'flow.ts']);
   expect([check.code, check.stderr]).toEqual([0, '']);
   const run = await installedFlowkit(dir, ['run', 'flow.ts']);
@@ -140,7 +143,7 @@ test('an ES module project ("type": "module") runs a flow and reads it back with
 
 test('a strict TypeScript project (bundler resolution, TC39 decorators) type-checks and runs a .mts flow', async () => {
   const tsconfig = { compilerOptions: { strict: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2022', noEmit: true } };
-  const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-bundler', version: '1.0.0', private: true, type: 'module' }), 'tsconfig.json': JSON.stringify(tsconfig), 'flow.mts': FLOW });
+  const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-bundler', version: '1.0.0', private: true, type: 'module' }), 'tsconfig.json': JSON.stringify(tsconfig), 'flow.mts': FLOW }, LOCAL_PACKAGES, [TYPESCRIPT]);
   const check = await installedFlowkit(dir, ['check', 'flow.mts']);
   expect([check.code, check.stderr]).toEqual([0, '']);
   const run = await installedFlowkit(dir, ['run', 'flow.mts']);
@@ -184,7 +187,7 @@ test('the example plugin of docs/plugins.md, installed from its tarball: its dec
     'bad.ts': TIMED_FLOW.replace('TimedFlow', 'BadTimedFlow').replace('@timed()', "@timed({ artifact: 'not an identifier' })"),
     'client.js': TIMED_CLIENT,
   };
-  const dir = await installedProject(files, LOCAL_PACKAGES, [join(packed, 'flowkit-plugin-step-timer-1.0.0.tgz')]);
+  const dir = await installedProject(files, LOCAL_PACKAGES, [join(packed, 'flowkit-plugin-step-timer-1.0.0.tgz'), TYPESCRIPT]);
   const check = await installedFlowkit(dir, ['check', 'flow.ts']);
   expect([check.code, check.stderr]).toEqual([0, '']);
   const run = await installedFlowkit(dir, ['run', 'flow.ts'], { env: { FLOWKIT_STEP_TIMER_REPORT: join(dir, 'timing.json') } });

@@ -1,6 +1,6 @@
-import * as ts from 'typescript';
+import type { ObjectExpression, ObjectProperty } from '@babel/types';
 import type { FlowGraph, GraphStep, StepType } from '@flowkit/core/plugin';
-import type { FlowSource, NextCall, StepSource } from './flowSource';
+import { stringValue, type FlowSource, type NextCall, type StepSource } from './flowSource';
 import { locateNode } from './source';
 
 /** The step's next() as the graph records it: the last-statement call, else the first one written. */
@@ -8,12 +8,15 @@ export function transitionOf(step: StepSource): NextCall | undefined {
   return step.lastNext ?? step.nextCalls[0];
 }
 
+/** Whether an option of next() is written `foreach: ...` (not quoted, computed or shorthand). */
+export function isForeachOption(property: ObjectExpression['properties'][number]): property is ObjectProperty {
+  return property.type === 'ObjectProperty' && !property.computed && !property.shorthand && property.key.type === 'Identifier' && property.key.name === 'foreach';
+}
+
 /** The `foreach: '<name>'` option of a next() call, when written as a string literal. */
 export function foreachOf(call: NextCall | undefined): string | undefined {
-  const property = call?.options?.properties.find(
-    (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'foreach',
-  );
-  return property && ts.isStringLiteralLike(property.initializer) ? property.initializer.text : undefined;
+  const property = call?.options?.properties.find(isForeachOption);
+  return property && stringValue(property.value);
 }
 
 function typeOf(step: StepSource, next: string[], foreach: string | undefined): StepType {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,6 +115,18 @@ export class Child extends Common {
     expect(graph.flowName).toBe('Child');
     expect(Object.keys(graph.steps).sort()).toEqual(['end', 'start']);
   });
+
+  test("TC39 decorators (`export @dec class`) and experimentalDecorators' (on parameters) both parse", () => {
+    const tc39 = loadGraph(flowFile("export @retry({ times: 1 }) class Tc39 extends FlowSpec {\n  @step start() { this.next(this.end); }\n  @step end() {}\n}"));
+    expect(tc39.graph.decorators).toEqual([{ name: 'retry', attributes: { times: 1 } }]);
+    const legacy = loadGraph(flowFile("const inject = (..._: unknown[]) => {};\nexport class Legacy extends FlowSpec {\n  @step start() { this.next(this.end); }\n  @step end() {}\n  helper(@inject x: number) {}\n}"));
+    expect([legacy.graph.order, legacy.issues]).toEqual([['start', 'end'], []]);
+  });
+
+  test.each(['js', 'mjs', 'cjs', 'jsx', 'mts', 'cts', 'tsx'])('a .%s flow', (extension) => {
+    const { graph, issues } = loadGraph(flowFile('/** Doc. */\nexport default class Ext extends FlowSpec {\n  @step start() { this.next(this.end); }\n  @step end() {}\n}', `flow.${extension}`));
+    expect([graph.flowName, graph.doc, graph.order, issues]).toEqual(['Ext', 'Doc.', ['start', 'end'], []]);
+  });
 });
 
 describe('files that cannot hold a flow', () => {
@@ -171,5 +184,25 @@ export default class Render extends FlowSpec {
     writeFileSync(join(dir, 'bad.ts'), 'const n: number = "text";\nexport {};\n');
     const issues = typeCheck(join(dir, 'bad.ts'));
     expect(issues.map((issue) => issue.hint)).toEqual([expect.stringContaining(`the project's, ${join(dir, 'node_modules', 'typescript')})`)]);
+  });
+
+  test('without any TypeScript installed, the graph still loads and the type check is skipped with a note', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowkit-tc-none-'));
+    writeFileSync(join(dir, 'tsconfig.json'), '{}');
+    writeFileSync(join(dir, 'flow.ts'), `${HEADER}export default class F extends FlowSpec {\n  @step start() { this.next(this.end); }\n  @step end() {}\n}\n`);
+    // The built package in a Node where `typescript` resolves nowhere, as in a project that installed only FlowKit.
+    const script = `
+      const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request === 'typescript') throw Object.assign(new Error('no typescript here'), { code: 'MODULE_NOT_FOUND' });
+        return resolve.call(this, request, ...rest);
+      };
+      const graph = require(${JSON.stringify(join(__dirname, '..'))});
+      const file = ${JSON.stringify(join(dir, 'flow.ts'))};
+      process.stdout.write(JSON.stringify([graph.loadGraph(file).graph.order, graph.typeCheck(file)]));`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(result.stdout)).toEqual([['start', 'end'], []]);
+    expect(result.stderr).toBe(`Type check skipped: ${join(dir, 'tsconfig.json')} asks for one, but no TypeScript is installed (npm i -D typescript).\n`);
   });
 });

@@ -9,7 +9,7 @@ export { renderDot, renderMermaid, renderText } from './render';
 export { typeCheck } from './typecheck';
 
 /**
- * Reads a flow's graph from its source with the TypeScript parser (no flow code runs), and lints it.
+ * Reads a flow's graph from its source, parsed (no flow code runs), and lints it.
  * A file that cannot hold a flow (missing, another language, syntax error, not exactly one FlowSpec
  * subclass) throws FlowDefinitionError; an invalid flow comes back with its issues.
  */

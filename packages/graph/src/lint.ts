@@ -1,9 +1,9 @@
-import * as ts from 'typescript';
+import type { Node } from '@babel/types';
 import { RESERVED_NAMES, artifactNameClash } from '@flowkit/core/internal';
 import type { FlowGraph, GraphStep } from '@flowkit/core/plugin';
-import { foreachOf, splits, transitionOf } from './buildGraph';
+import { foreachOf, isForeachOption, splits, transitionOf } from './buildGraph';
 import type { FlowSource, StepSource } from './flowSource';
-import { locateNode } from './source';
+import { locateNode, textOf } from './source';
 
 export interface LintIssue {
   rule: string;
@@ -17,7 +17,7 @@ export interface LintIssue {
 /** `catch` is a keyword in TypeScript, so the decorator registered as 'catch' is written @catchError. */
 const CATCH_NAMES = ['catch', 'catchError'];
 
-type Report = (rule: string, node: ts.Node, message: string, hint: string) => void;
+type Report = (rule: string, node: Node, message: string, hint: string) => void;
 
 /** Every rule, over the source and the graph built from it. Issues come back in source order. */
 export function lint(flow: FlowSource, graph: FlowGraph): LintIssue[] {
@@ -70,7 +70,7 @@ function transitions(flow: FlowSource, graph: FlowGraph, report: Report): void {
     else if (!step.lastNext) report('next-not-last', first.node, `In step '${step.name}', next() is not the last statement.`, 'move this.next(...) to the end of the step, outside any if or loop');
     const call = transitionOf(step);
     if (!call) continue;
-    validNextForm(step, call, report);
+    validNextForm(flow, step, call, report);
     for (const target of call.targets) {
       if (target.name !== undefined && !graph.steps[target.name]) {
         report('unknown-target', target.node, `Step '${step.name}' goes to '${target.name}', which is not a step.`, `define @step ${target.name}() or fix the name`);
@@ -83,17 +83,17 @@ function transitions(flow: FlowSource, graph: FlowGraph, report: Report): void {
   }
 }
 
-function validNextForm(step: StepSource, call: NonNullable<ReturnType<typeof transitionOf>>, report: Report): void {
+function validNextForm(flow: FlowSource, step: StepSource, call: NonNullable<ReturnType<typeof transitionOf>>, report: Report): void {
   if (call.targets.length === 0) {
     report('invalid-next', call.node, `Step '${step.name}' calls next() without a target.`, 'pass a step: this.next(this.<step>)');
     return;
   }
   for (const target of call.targets) {
-    if (target.name === undefined) report('invalid-next', target.node, `Step '${step.name}' passes '${target.node.getText()}' to next().`, 'targets are steps of this flow written as this.<step>');
+    if (target.name === undefined) report('invalid-next', target.node, `Step '${step.name}' passes '${textOf(flow.source, target.node)}' to next().`, 'targets are steps of this flow written as this.<step>');
   }
   if (!call.options) return;
   const foreach = foreachOf(call);
-  const unknown = call.options.properties.filter((p) => !(ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'foreach'));
+  const unknown = call.options.properties.filter((p) => !isForeachOption(p));
   if (unknown.length > 0 || foreach === undefined) {
     report('invalid-next', call.options, `Step '${step.name}' passes next() options other than { foreach: '<artifact>' }.`, "write this.next(this.<step>, { foreach: 'items' }) with the artifact name as a string literal");
   } else if (call.targets.length > 1) {
@@ -106,7 +106,7 @@ function joins(flow: FlowSource, graph: FlowGraph, report: Report): void {
     const node = graph.steps[step.name];
     if (!node || step.name === 'end') continue;
     if (step.parameters.length > 1) {
-      report('join-arity', step.parameters[1] as ts.Node, `Join step '${step.name}' takes ${step.parameters.length} parameters.`, 'a join takes exactly one: inputs');
+      report('join-arity', step.parameters[1] as Node, `Join step '${step.name}' takes ${step.parameters.length} parameters.`, 'a join takes exactly one: inputs');
     }
     if (node.type !== 'join' && node.parents.length > 1) {
       report('not-a-join', step.nameNode, `Step '${step.name}' is reached from ${node.parents.join(', ')} but does not take inputs.`, `make it a join: ${step.name}(inputs: Inputs) { ... }`);

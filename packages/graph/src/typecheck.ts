@@ -1,28 +1,49 @@
-import { dirname } from 'node:path';
-import * as bundledTs from 'typescript';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type * as TypeScript from 'typescript';
 import type { LintIssue } from './lint';
 
-type TypeScript = typeof bundledTs;
-
-/**
- * The TypeScript the project itself has (what its editor and its own `tsc` check with), else FlowKit's: a project on
- * another TypeScript version gets the errors that version reports.
- */
-function projectTypeScript(file: string): { ts: TypeScript; where: string } {
-  let entry: string;
-  try {
-    entry = require.resolve('typescript', { paths: [dirname(file)] });
-  } catch {
-    return { ts: bundledTs, where: "FlowKit's" };
-  }
-  return { ts: require(entry) as TypeScript, where: `the project's, ${dirname(dirname(entry))}` };
+/** The nearest tsconfig.json at or above `dir`, as tsc finds it, but without loading TypeScript for a flow that has none. */
+function findConfig(dir: string): string | undefined {
+  const candidate = join(dir, 'tsconfig.json');
+  if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  return dirname(dir) === dir ? undefined : findConfig(dirname(dir));
 }
 
-/** Type-checks the flow with the nearest tsconfig.json above it; none found means nothing to check. */
+/** Where `typescript` resolves from `paths`, or from FlowKit without them; undefined where it is not installed. */
+function resolveTypeScript(paths?: string[]): string | undefined {
+  try {
+    return require.resolve('typescript', paths && { paths });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The TypeScript the project itself has (what its editor and its own `tsc` check with), else the one installed beside
+ * FlowKit (an optional peer dependency): a project on another TypeScript version gets the errors that version reports.
+ * Loaded only here: reading the graph does not need it.
+ */
+function projectTypeScript(file: string): { ts: typeof TypeScript; where: string } | undefined {
+  const own = resolveTypeScript([dirname(file)]);
+  if (own) return { ts: require(own) as typeof TypeScript, where: `the project's, ${dirname(dirname(own))}` };
+  const flowkits = resolveTypeScript();
+  return flowkits ? { ts: require(flowkits) as typeof TypeScript, where: "FlowKit's" } : undefined;
+}
+
+/**
+ * Type-checks the flow with the nearest tsconfig.json above it; none found means nothing to check. Without any
+ * TypeScript installed there is nothing to check with: a note says so.
+ */
 export function typeCheck(file: string): LintIssue[] {
-  const { ts, where } = projectTypeScript(file);
-  const configPath = ts.findConfigFile(dirname(file), ts.sys.fileExists);
+  const configPath = findConfig(dirname(file));
   if (!configPath) return [];
+  const found = projectTypeScript(file);
+  if (!found) {
+    process.stderr.write(`Type check skipped: ${configPath} asks for one, but no TypeScript is installed (npm i -D typescript).\n`);
+    return [];
+  }
+  const { ts, where } = found;
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
   if (!parsed) return [];
   // Check only: the project's build settings (rootDir, composite, emit) have nothing to say about one flow file.
