@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     `]),
   );
   add({ benchmark: '5. client: list 1000 tasks, read one artifact each', result: `${client.seconds.toFixed(2)} s (process included)`, vsFloor: '-', target: '< 1 s', met: client.seconds < 1, raw: { seconds: client.seconds } });
+  add(await (await import('./ui')).benchUi(workDir, RUNS));
 
   for (const row of await benchEnvironments(workDir, HEAVY_RUNS)) add(row);
   for (const row of await benchMetadataService()) add(row);

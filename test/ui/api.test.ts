@@ -9,8 +9,11 @@ const FLOWS = {
 import { FlowSpec, step, Inputs } from '@flowkit/core';
 export default class ReportFlow extends FlowSpec {
   declare items: number[]; declare square: number; declare total: number; declare html: string; declare big: string;
+  declare rows: Array<Record<string, unknown>>; declare floats: Float64Array;
   @step start() {
     this.items = [1, 2, 3];
+    this.rows = [{ a: 1, b: 'x' }, { a: 2, c: [1] }];
+    this.floats = new Float64Array([1.5, -2]);
     this.html = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">';
     this.big = 'x'.repeat(2 * 1024 * 1024);
     this.next(this.body, { foreach: 'items' });
@@ -86,6 +89,9 @@ describe('flowkit ui: the JSON API', () => {
     const body = run.steps[1];
     expect(body).toMatchObject({ foreach: true, state: 'succeeded', counts: { succeeded: 3, failed: 0, running: 0, pending: 0 } });
     expect(body.tasks.map((t: { index: number }) => t.index)).toEqual([0, 1, 2]);
+    const [span] = body.tasks[0].spans;
+    expect(body.tasks[0].spans).toEqual([{ attempt: 0, state: 'succeeded', started: body.tasks[0].started, finished: body.tasks[0].finished }]);
+    expect(span.finished).toBeGreaterThanOrEqual(span.started);
 
     const dumped = await flowkit(['dump', 'ReportFlow', '1'], { cwd: dir, env });
     expect(dumped.code).toBe(0);
@@ -117,10 +123,19 @@ describe('flowkit ui: the JSON API', () => {
     expect(html.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(html.headers['content-security-policy']).toContain("script-src 'self'");
     expect(html.body).toMatchObject({ name: 'html', type: 'string', tooLarge: false, preview: JSON.stringify('<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">') });
-    expect((await get(ui.url, `${base}/artifacts/items`)).body.preview).toBe(JSON.stringify([1, 2, 3], null, 2));
+    expect((await get(ui.url, `${base}/artifacts/items`)).body).toMatchObject({ preview: JSON.stringify([1, 2, 3], null, 2), table: null, image: null });
+    expect((await get(ui.url, `${base}/artifacts/rows`)).body).toMatchObject({ preview: null, table: { columns: ['a', 'b', 'c'], rows: [['1', 'x', ''], ['2', '', '[1]']], total: 2 } });
     const big = (await get(ui.url, `${base}/artifacts/big`)).body;
     expect(big).toMatchObject({ tooLarge: true, preview: null });
     expect(big.size).toBeGreaterThan(big.limit);
+    // Downloads carry the whole value: JSON, or a typed array's bytes.
+    const bigFile = await get(ui.url, `${base}/artifacts/big/download`);
+    expect(bigFile.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'content-disposition': 'attachment; filename="big.json"', 'x-content-type-options': 'nosniff' });
+    // (get parses a JSON answer.)
+    expect(bigFile.body).toBe('x'.repeat(2 * 1024 * 1024));
+    const floats = await fetch(`${ui.url}${base.slice(1)}/artifacts/floats/download`);
+    expect([floats.headers.get('content-type'), floats.headers.get('content-disposition')]).toEqual(['application/octet-stream', 'attachment; filename="floats.bin"']);
+    expect(Buffer.from(await floats.arrayBuffer()).equals(Buffer.from(new Float64Array([1.5, -2]).buffer))).toBe(true);
     expect((await get(ui.url, `${base}/artifacts/nothing`)).status).toBe(404);
 
     const bodyTask = (await get(ui.url, '/api/flows/ReportFlow/runs/1')).body.steps[1].tasks[2].id;
@@ -135,7 +150,8 @@ describe('flowkit ui: the JSON API', () => {
   });
 
   test('ids with ../, / or NUL are refused with a 400 and no route serves a file outside the datastore', async () => {
-    for (const path of ['/api/flows/..', '/api/flows/ReportFlow/runs/..%2F..%2Fetc', '/api/flows/%2E%2E/runs', '/api/flows/ReportFlow/runs/1/steps/start/tasks/..', '/api/flows/ReportFlow/runs/1%00']) {
+    const start = `/api/flows/ReportFlow/runs/1/steps/start`;
+    for (const path of ['/api/flows/..', '/api/flows/ReportFlow/runs/..%2F..%2Fetc', '/api/flows/%2E%2E/runs', `${start}/tasks/..`, '/api/flows/ReportFlow/runs/1%00', `${start}/tasks/../artifacts/big/download`, `${start}/tasks/%2E%2E/artifacts/big/download`]) {
       const answer = await get(ui.url, path);
       expect([path, answer.status]).toEqual([path, 400]);
       expect(answer.body.error).toMatch(/^Invalid (flow|run|step|task) id/);
@@ -143,6 +159,10 @@ describe('flowkit ui: the JSON API', () => {
     for (const path of ['/../../../etc/passwd', '/%2E%2E/%2E%2E/etc/passwd', '/vendor/../../package.json', '/page/index.html']) {
       const answer = await get(ui.url, path);
       expect([path, answer.status]).toEqual([path, 404]);
+    }
+    const task = (await get(ui.url, '/api/flows/ReportFlow/runs/1')).body.steps[0].tasks[0].id;
+    for (const path of [`${start}/tasks/${task}/artifacts/..%2F..%2Fetc%2Fpasswd/download`, `${start}/tasks/${task}/artifacts/../download`, `${start}/tasks/${task}/artifacts/big/download/more`, `${start}/tasks/${task}/logs/stdout/download`]) {
+      expect([path, (await get(ui.url, path)).status]).toEqual([path, 404]);
     }
     expect((await get(ui.url, '/api/flows/ReportFlow/runs/99')).status).toBe(404);
     expect((await get(ui.url, '/api/flows/ReportFlow/runs?status=lost')).status).toBe(400);

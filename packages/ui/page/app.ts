@@ -15,6 +15,13 @@ interface RunSummary {
   duration: number | null;
 }
 
+interface AttemptSpan {
+  attempt: number;
+  state: State;
+  started: number;
+  finished: number | null;
+}
+
 interface TaskSummary {
   id: string;
   state: State;
@@ -22,6 +29,7 @@ interface TaskSummary {
   attempts: number;
   started: number;
   finished: number | null;
+  spans: AttemptSpan[];
 }
 
 interface StepSummary {
@@ -41,16 +49,27 @@ interface AttemptDetail {
   died: string | null;
 }
 
-interface TaskDetail extends Omit<TaskSummary, 'attempts'> {
+interface TaskDetail extends Omit<TaskSummary, 'attempts' | 'spans'> {
   pathspec: string;
   attempts: AttemptDetail[];
   parents: string[];
   artifacts: Array<{ name: string; type: string; size: number }>;
 }
 
+interface ArtifactAnswer {
+  tooLarge: boolean;
+  limit: number;
+  preview: string | null;
+  truncated: boolean;
+  table: { columns: string[]; rows: string[][]; total: number } | null;
+  image: { type: string; base64: string } | null;
+}
+
 /** While a run or task is running, its view asks again this often. */
 const POLL_MS = 1500;
 const SVG = 'http://www.w3.org/2000/svg';
+/** The timeline's geometry, in pixels: step labels' column, axis height, a lane's and a step's largest height. */
+const TIMELINE = { label: 110, axis: 22, lane: 12, step: 240 };
 
 type Child = Node | string | null | undefined;
 
@@ -190,6 +209,97 @@ function dag(steps: StepSummary[], edges: Array<[string, string]>, selected: str
   return root;
 }
 
+interface Bar {
+  step: string;
+  task: string;
+  span: AttemptSpan;
+  start: number;
+  end: number;
+}
+
+/** A step's bars in lanes: each bar, by start, goes into the first lane free by then (as many lanes as ran at once). */
+function lanes(bars: Bar[]): number[] {
+  const ends: number[] = [];
+  return bars.map((bar) => {
+    const free = ends.findIndex((end) => end <= bar.start);
+    const lane = free === -1 ? ends.length : free;
+    ends[lane] = bar.end;
+    return lane;
+  });
+}
+
+/** A tick's offset with as many decimals as the ticks' spacing needs (0.05 s apart: two). */
+function tickLabel(offset: number, step: number): string {
+  return step >= 1000 ? duration(offset) : `${(offset / 1000).toFixed(Math.ceil(-Math.log10(step / 1000)))} s`;
+}
+
+/** About `count` ticks a round number of 1, 2 or 5 times a power of ten milliseconds apart. */
+function tickStep(span: number, count: number): number {
+  const raw = span / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5].map((m) => m * power).find((step) => step >= raw) ?? 10 * power;
+}
+
+/** One attempt's bar; its <title> is the tooltip. A lane tall enough keeps a pixel free below its bars. */
+function barOf(flow: string, runId: string, bar: Bar, x: (t: number) => number, y: number, height: number): SVGElement {
+  const { span } = bar;
+  const rect = svg('rect', { class: `bar state-${span.state}`, 'data-step': bar.step, 'data-task': bar.task, 'data-attempt': span.attempt, 'data-state': span.state, x: x(bar.start), y, width: Math.max(1, x(bar.end) - x(bar.start)), height: height > 3 ? height - 1 : height });
+  const title = svg('title');
+  title.textContent = `${flow}/${runId}/${bar.step}/${bar.task} · attempt ${span.attempt} · ${span.state} · ${duration(bar.end - bar.start)}`;
+  rect.append(title);
+  return rect;
+}
+
+/** Tick labels and lines from t0 to t1, the lines down to `bottom`. */
+function timeAxis(x: (t: number) => number, t0: number, t1: number, bottom: number): SVGElement[] {
+  const step = tickStep(t1 - t0, 8);
+  const axis: SVGElement[] = [];
+  for (let t = 0; t <= t1 - t0; t += step) {
+    const label = svg('text', { class: 'tick', x: x(t0 + t), y: 12 });
+    label.textContent = tickLabel(t, step);
+    axis.push(label, svg('line', { class: 'tick', x1: x(t0 + t), x2: x(t0 + t), y1: 16, y2: bottom }));
+  }
+  return axis;
+}
+
+/**
+ * The run's attempts on a time axis: one bar each, from its start to its end (a running one to now), steps in run
+ * order, coloured as the DAG is. One SVG with one listener.
+ */
+function timeline(flow: string, run: RunSummary, steps: StepSummary[]): SVGElement | null {
+  const now = Date.now();
+  const groups = steps.map((step) => {
+    const bars = step.tasks.flatMap((task) => task.spans.map((span) => ({ step: step.name, task: task.id, span, start: span.started, end: span.finished ?? (span.state === 'running' ? now : span.started) })));
+    return { step: step.name, bars: bars.sort((a, b) => a.start - b.start) };
+  });
+  const bars = groups.flatMap((g) => g.bars);
+  if (bars.length === 0) return null;
+  const t0 = bars.reduce((min, bar) => Math.min(min, bar.start), run.started);
+  const t1 = Math.max(t0 + 1, bars.reduce((max, bar) => Math.max(max, bar.end), 0));
+  const width = Math.max(600, (document.getElementById('view') as HTMLElement).clientWidth - 40);
+  const x = (t: number) => TIMELINE.label + ((t - t0) / (t1 - t0)) * (width - TIMELINE.label - 24);
+  const root = svg('svg', { id: 'timeline', width });
+  let top = TIMELINE.axis;
+  for (const group of groups) {
+    const lane = lanes(group.bars);
+    const count = lane.reduce((most, l) => Math.max(most, l + 1), 1);
+    const height = Math.min(TIMELINE.lane, Math.max(1, TIMELINE.step / count));
+    const label = svg('text', { class: 'step', x: 0, y: top + Math.min(TIMELINE.lane, count * height) / 2 });
+    label.textContent = group.step;
+    root.append(svg('line', { class: 'group', x1: 0, x2: width, y1: top - 2, y2: top - 2 }), label);
+    group.bars.forEach((bar, i) => root.append(barOf(flow, run.id, bar, x, top + (lane[i] as number) * height, height)));
+    top += count * height + 6;
+  }
+  // The axis goes under the bars.
+  root.prepend(...timeAxis(x, t0, t1, top));
+  root.setAttribute('height', String(top));
+  root.addEventListener('click', (event) => {
+    const bar = (event.target as Element).closest('rect.bar');
+    if (bar) location.hash = hashOf('flows', flow, 'runs', run.id, 'steps', bar.getAttribute('data-step') ?? '', 'tasks', bar.getAttribute('data-task') ?? '');
+  });
+  return root;
+}
+
 interface RunAnswer {
   run: RunSummary;
   steps: StepSummary[];
@@ -204,6 +314,8 @@ function drawRun(flow: string, answer: RunAnswer, selected: string | undefined, 
     el('h1', {}, `${flow} run ${run.id} `, stateBadge(run.status)),
     el('p', { class: 'muted' }, `user ${run.user} · tags ${run.tags.join(', ') || '(none)'} · started ${time(run.started)} · duration ${duration(run.duration)}`),
     dag(steps, edges, chosen?.name, select),
+    el('h2', {}, 'Timeline'),
+    timeline(flow, run, steps) ?? el('p', { class: 'muted' }, 'No task has started yet.'),
     chosen ? el('h2', { id: 'step-title' }, `Step ${chosen.name}`) : el('p', { class: 'muted' }, 'Click a step to see its tasks.'),
     chosen ? table(['Task', 'Index', 'State', 'Attempts', 'Started', 'Duration'], taskRows) : null,
   );
@@ -228,10 +340,20 @@ async function runView(flow: string, runId: string, mine: number): Promise<void>
   await poll();
 }
 
-async function artifactPreview(path: string, into: HTMLElement): Promise<void> {
-  const artifact = await api<{ preview: string | null; tooLarge: boolean; truncated: boolean; limit: number }>(path);
-  const text = artifact.tooLarge ? `too large to preview (over ${bytes(artifact.limit)})` : `${artifact.preview ?? ''}${artifact.truncated ? '\n… (cut)' : ''}`;
-  into.replaceChildren(el('pre', { class: 'artifact-preview' }, text));
+/** A download link past the size limit; else an image as a data: address in an <img> (which runs no script an SVG holds), a table, or JSON text. */
+function previewOf(name: string, path: string, artifact: ArtifactAnswer): HTMLElement {
+  if (artifact.tooLarge) return el('p', { class: 'artifact-preview' }, `too large to preview (over ${bytes(artifact.limit)}): `, el('a', { href: `${path}/download`, download: '' }, 'download'));
+  if (artifact.image) return el('img', { class: 'artifact-preview', alt: name, src: `data:${artifact.image.type};base64,${artifact.image.base64}` });
+  const { table: records } = artifact;
+  if (records) {
+    const more = records.total > records.rows.length ? el('p', { class: 'muted' }, `first ${records.rows.length} of ${records.total} rows`) : null;
+    return el('div', { class: 'artifact-preview' }, table(records.columns, records.rows), more);
+  }
+  return el('pre', { class: 'artifact-preview' }, `${artifact.preview ?? ''}${artifact.truncated ? '\n… (cut)' : ''}`);
+}
+
+async function artifactPreview(name: string, path: string, into: HTMLElement): Promise<void> {
+  into.replaceChildren(previewOf(name, path, await api<ArtifactAnswer>(path)));
 }
 
 /** A log shown from its tail; "earlier" pages back by byte range. */
@@ -268,7 +390,7 @@ async function taskView(flow: string, runId: string, step: string, taskId: strin
   const artifactRows = task.artifacts.map((a) => {
     const preview = el('div', { class: 'preview' });
     const open = el('button', { type: 'button', 'data-artifact': a.name }, 'preview');
-    open.addEventListener('click', () => artifactPreview(`${base}/artifacts/${encodeURIComponent(a.name)}`, preview).catch(showError));
+    open.addEventListener('click', () => artifactPreview(a.name, `${base}/artifacts/${encodeURIComponent(a.name)}`, preview).catch(showError));
     return [a.name, a.type, bytes(a.size), el('div', {}, open, preview)];
   });
   render(

@@ -6,6 +6,12 @@ import { Flow, Metaflow, Run, Step, Task } from '@flowkit/client';
 export const PREVIEW_MAX_BYTES = 1024 * 1024;
 /** A preview's text is cut here. */
 export const PREVIEW_MAX_CHARS = 100_000;
+/** An array of records previews as a table of its first rows, up to this many, with at most so many columns. */
+const TABLE_MAX_ROWS = 200;
+const TABLE_MAX_COLUMNS = 30;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** An SVG document's start: an XML declaration, comments and a doctype may come before `<svg`. */
+const SVG_START = /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i;
 /** A log page's default and largest size, in bytes. */
 export const LOG_PAGE_BYTES = 64 * 1024;
 export const LOG_PAGE_MAX_BYTES = 1024 * 1024;
@@ -25,6 +31,15 @@ export interface RunSummary {
   duration: number | null;
 }
 
+/** One attempt of a task, as the run's timeline draws it. */
+export interface AttemptSpan {
+  attempt: number;
+  state: TaskState;
+  started: number;
+  /** Null while it runs (or when it died unrecorded). */
+  finished: number | null;
+}
+
 export interface TaskSummary {
   id: string;
   state: TaskState;
@@ -32,6 +47,7 @@ export interface TaskSummary {
   attempts: number;
   started: number;
   finished: number | null;
+  spans: AttemptSpan[];
 }
 
 export interface StepSummary {
@@ -121,14 +137,21 @@ async function stepSummary(step: Step, tasks: Task[]): Promise<StepSummary> {
 async function taskSummary(task: Task): Promise<TaskSummary> {
   const [attempts, finished, index, createdAt] = await Promise.all([task.attempts, task.finished, task.index, task.createdAt]);
   const last = attempts.at(-1);
+  const state = taskState(attempts, finished);
   return {
     id: task.id,
-    state: taskState(attempts, finished),
+    state,
     index: index ?? null,
     attempts: attempts.length,
     started: last?.startedAt ?? createdAt.getTime(),
     finished: (finished || last?.status === 'failed' ? last?.finishedAt : undefined) ?? null,
+    spans: attempts.map((a) => ({ attempt: a.attempt, state: a === last ? state : earlierState(a), started: a.startedAt, finished: a.finishedAt ?? null })),
   };
+}
+
+/** An attempt followed by another ended: one still recorded as running died before it could say so. */
+function earlierState(attempt: AttemptRecord): TaskState {
+  return attempt.status === 'running' ? 'failed' : attempt.status;
 }
 
 /** A DONE marker is a task's truth; without one, its latest attempt says whether it runs or failed. */
@@ -152,14 +175,85 @@ export async function getTask(pathspec: string) {
   };
 }
 
-/** An artifact's value as JSON text, cut at PREVIEW_MAX_CHARS; not loaded at all above PREVIEW_MAX_BYTES. */
+export interface ArtifactTable {
+  columns: string[];
+  /** Each cell as text: a string as it is, anything else as JSON; '' where a record lacks the column. */
+  rows: string[][];
+  /** The array's length (only the first TABLE_MAX_ROWS are in `rows`). */
+  total: number;
+}
+
+export interface ArtifactImage {
+  type: 'image/png' | 'image/svg+xml';
+  base64: string;
+}
+
+function findArtifact(pathspec: string, name: string) {
+  return new Task(pathspec).artifacts().then((artifacts) => artifacts.find((a) => a.id === name));
+}
+
+/**
+ * An artifact's preview, one of: a PNG or SVG `image`, a `table` of an array of records, or the value as JSON text
+ * cut at PREVIEW_MAX_CHARS; not loaded at all above PREVIEW_MAX_BYTES (`tooLarge`: the page offers the download).
+ */
 export async function getArtifact(pathspec: string, name: string) {
-  const artifact = (await new Task(pathspec).artifacts()).find((a) => a.id === name);
+  const artifact = await findArtifact(pathspec, name);
   if (!artifact) return undefined;
-  const about = { name: artifact.id, type: artifact.type, size: artifact.size };
-  if (artifact.size > PREVIEW_MAX_BYTES) return { ...about, tooLarge: true, limit: PREVIEW_MAX_BYTES, preview: null, truncated: false };
-  const text = artifactToJson(await artifact.data, 2);
-  return { ...about, tooLarge: false, limit: PREVIEW_MAX_BYTES, preview: text.slice(0, PREVIEW_MAX_CHARS), truncated: text.length > PREVIEW_MAX_CHARS };
+  const about = { name: artifact.id, type: artifact.type, size: artifact.size, limit: PREVIEW_MAX_BYTES, tooLarge: false, preview: null, truncated: false, table: null, image: null };
+  if (artifact.size > PREVIEW_MAX_BYTES) return { ...about, tooLarge: true };
+  const value = await artifact.data;
+  const image = imageOf(value);
+  if (image) return { ...about, image };
+  const table = tableOf(value);
+  if (table) return { ...about, table };
+  const text = artifactToJson(value, 2);
+  return { ...about, preview: text.slice(0, PREVIEW_MAX_CHARS), truncated: text.length > PREVIEW_MAX_CHARS };
+}
+
+/** PNG bytes (by their magic number), or an SVG document as bytes or text: shown by an <img>, which runs no script. */
+function imageOf(value: unknown): ArtifactImage | null {
+  if (value instanceof Uint8Array) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    if (bytes.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC)) return { type: 'image/png', base64: bytes.toString('base64') };
+    return SVG_START.test(bytes.subarray(0, 1024).toString('utf8')) ? { type: 'image/svg+xml', base64: bytes.toString('base64') } : null;
+  }
+  return typeof value === 'string' && SVG_START.test(value.slice(0, 1024)) ? { type: 'image/svg+xml', base64: Buffer.from(value).toString('base64') } : null;
+}
+
+/** A non-empty array of plain objects whose keys make at most TABLE_MAX_COLUMNS columns. */
+function tableOf(value: unknown): ArtifactTable | null {
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isPlainObject)) return null;
+  const shown = value.slice(0, TABLE_MAX_ROWS) as Array<Record<string, unknown>>;
+  const columns = [...new Set(shown.flatMap((row) => Object.keys(row)))];
+  if (columns.length === 0 || columns.length > TABLE_MAX_COLUMNS) return null;
+  const cell = (row: Record<string, unknown>, column: string) => (!(column in row) ? '' : typeof row[column] === 'string' ? (row[column] as string) : artifactToJson(row[column]));
+  return { columns, rows: shown.map((row) => columns.map((column) => cell(row, column))), total: value.length };
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** A file the server sends as an attachment, not as JSON. */
+export class Download {
+  constructor(
+    readonly filename: string,
+    readonly type: string,
+    readonly body: Buffer | string,
+  ) {}
+}
+
+/** An artifact's whole value, whatever its size: a Buffer's or typed array's bytes as they are, anything else as JSON. */
+export async function downloadArtifact(pathspec: string, name: string): Promise<Download | undefined> {
+  const artifact = await findArtifact(pathspec, name);
+  if (!artifact) return undefined;
+  const value = await artifact.data;
+  // Only letters, digits, '_' and '-' reach the header: no quote, slash or dot from the name.
+  const file = name.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (ArrayBuffer.isView(value)) return new Download(`${file}.bin`, 'application/octet-stream', Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  return new Download(`${file}.json`, 'application/json; charset=utf-8', artifactToJson(value));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PathspecError, integer, validateId, type PathspecKind } from '@flowkit/core/plugin';
-import { LOG_PAGE_BYTES, LOG_PAGE_MAX_BYTES, getArtifact, getLog, getRun, getTask, listFlows, listRuns } from './api';
+import { LOG_PAGE_BYTES, LOG_PAGE_MAX_BYTES, downloadArtifact, getArtifact, getLog, getRun, getTask, listFlows, listRuns } from './api';
 
 /** A request the UI refuses or cannot answer: its status, and a message and hint the page shows. */
 export class HttpError extends Error {
@@ -49,10 +49,10 @@ function wholeNumber(query: URLSearchParams, name: string, max: number): number 
 /**
  * The JSON API, all reads:
  * `/api/flows`, `/api/flows/F/runs?status=&tag=&user=&q=&limit=`, `/api/flows/F/runs/R`, `/api/flows/F/runs/R/steps/S/tasks/T`,
- * `.../tasks/T/artifacts/NAME`, `.../tasks/T/logs/stdout|stderr`.
+ * `.../tasks/T/artifacts/NAME`, `.../tasks/T/artifacts/NAME/download` (a Download), `.../tasks/T/logs/stdout|stderr`.
  */
 export async function routeApi(segments: string[], query: URLSearchParams): Promise<unknown> {
-  const [api, flows, flow, runs, run, steps, step, tasks, task, what, name, extra] = segments;
+  const [api, flows, flow, runs, run, steps, step, tasks, task, what, name, download, extra] = segments;
   if (api !== 'api' || flows !== 'flows' || extra !== undefined) throw notFound(segments);
   if (flow === undefined) return listFlows();
   const flowName = id('flow', flow);
@@ -68,12 +68,12 @@ export async function routeApi(segments: string[], query: URLSearchParams): Prom
   if (steps !== 'steps' || step === undefined || tasks !== 'tasks' || task === undefined) throw notFound(segments);
   const pathspec = `${flowName}/${runId}/${id('step', step)}/${id('task', task)}`;
   if (what === undefined) return getTask(pathspec);
-  if (what === 'artifacts' && name !== undefined) {
-    const artifact = await getArtifact(pathspec, name);
+  if (what === 'artifacts' && name !== undefined && (download === undefined || download === 'download')) {
+    const artifact = await (download ? downloadArtifact(pathspec, name) : getArtifact(pathspec, name));
     if (!artifact) throw new HttpError(404, `Task ${pathspec} has no artifact ${JSON.stringify(name)}.`);
     return artifact;
   }
-  if (what === 'logs' && (name === 'stdout' || name === 'stderr')) {
+  if (what === 'logs' && (name === 'stdout' || name === 'stderr') && download === undefined) {
     const limit = wholeNumber(query, 'limit', LOG_PAGE_MAX_BYTES) || LOG_PAGE_BYTES;
     return getLog(pathspec, name, { attempt: wholeNumber(query, 'attempt', 1000), offset: wholeNumber(query, 'offset', Number.MAX_SAFE_INTEGER), limit });
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ConfigError, FlowKitError, PathspecError, bearerToken, isLoopback, tokenMatches } from '@flowkit/core/plugin';
 import { configureClient, namespace } from '@flowkit/client';
+import { Download } from './api';
 import { HttpError, pathSegments, routeApi } from './routes';
 
 export interface UiOptions {
@@ -126,7 +127,12 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     if (asset) return send(response, 200, asset.type, asset.body);
     const segments = pathSegments(rawPath);
     if (segments[0] !== 'api') throw new HttpError(404, 'No such page.', 'the UI lives at /');
-    sendJson(response, 200, await routeApi(segments, url.searchParams));
+    const answer = await routeApi(segments, url.searchParams);
+    if (answer instanceof Download) {
+      const disposition = `attachment; filename="${answer.filename}"`;
+      return send(response, 200, answer.type, answer.body, { 'content-disposition': disposition, 'content-length': String(Buffer.byteLength(answer.body)) });
+    }
+    sendJson(response, 200, answer);
   }
 
   const server = createServer((request, response) => {
