@@ -226,6 +226,10 @@ export default class RemoteEnvFlow extends FlowSpec {
       expect(where).toMatch(/[\\/]environment[\\/]node_modules[\\/]fkt-where$/);
       expect(where?.startsWith(cacheDir)).toBe(false);
       expect(batch.jobs().length).toBe(3);
+      // The job's command names one URL, the manifest's, whatever the parts: presigned URLs are long, and ECS caps a
+      // command with its environment at 8 KiB.
+      const remoteJob = batch.jobs().find((job) => job.tags['flowkit.step'] === 'remote');
+      expect(remoteJob?.command.filter((arg) => /^(https?|file):\/\//.test(arg))).toHaveLength(1);
     } finally {
       await batch.stop();
       await s3.close();

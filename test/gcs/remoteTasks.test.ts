@@ -21,8 +21,8 @@ describe('remote tasks on GCS', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('start ran in a job');
     const signed = server().requests().filter((r) => r.path.startsWith('/flowkit/remote/FarFlow/_code/') && r.path.includes('X-Goog-Signature='));
-    // The package and its source map, once per task.
-    expect(signed.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // The manifest, the package and its source map, once per task.
+    expect(signed.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(server().keys('flowkit', 'remote/FarFlow/1/end/')).toEqual(expect.arrayContaining(['remote/FarFlow/1/end/2/0.DONE']));
   }, 120000);
 });

@@ -101,7 +101,8 @@ describe('remote launcher seam', () => {
 
     // The sentinel is nowhere: not in any log, artifact or code package object the run stored.
     const keys = await server.keys('remote/RemoteFlow/');
-    expect(keys.filter((key) => key.includes('/_code/')).length).toBe(2);
+    // The bundle, its source map and the manifest listing them.
+    expect(keys.filter((key) => key.includes('/_code/')).map((key) => key.slice(key.lastIndexOf('.'))).sort()).toEqual(['.cjs', '.json', '.map']);
     for (const key of keys) expect([key, (await server.text(key)).includes(SENTINEL)]).toEqual([key, false]);
     expect(logs.stdout).not.toContain(SENTINEL);
   }, 120000);

@@ -220,6 +220,13 @@ export class FlowDataStore {
     return key;
   }
 
+  /** Stores the manifest a task elsewhere fetches its code package's parts by (JSON) under `<flow>/_code/`, once; returns its key. */
+  async saveCodePackageManifest(sha: string, json: Buffer): Promise<string> {
+    const key = `${this.flowName}/_code/${sha}.json`;
+    await this.storage.put(key, json, { ifAbsent: true });
+    return key;
+  }
+
   /** Stores a file an IncludeFile parameter named, for a run elsewhere to read, under `<flow>/_included/`, once; returns its key. */
   async saveIncludedFile(sha: string, bytes: Buffer): Promise<string> {
     const key = `${this.flowName}/_included/${sha}`;

@@ -1,12 +1,11 @@
 /*
- * `node -e <this file> <url> <sha256> <map url or -> <files url or -> <files sha256 or -> <environment url or ->
- * <environment sha256 or -> step <name> ...`: how a task starts in an image that has nothing but Node. It fetches
- * the run's code package (the bundle, the archive of files asked for by suffix, the step's environment of
- * packages), refuses each part unless its sha256 matches, unpacks the files into a scratch working directory (the
- * environment beside it, where the task's imports then resolve) and runs the task there, with its output copied to this process's own (what a
- * backend's log stream shows) and to files, then runs the package's `finish` entry, which saves those logs and
- * the attempt's records to the datastore. It exits as the task did. Node's builtins only: it runs before any
- * FlowKit code exists here.
+ * `node -e <this file> <manifest url> <manifest sha256> step <name> ...`: how a task starts in an image that has
+ * nothing but Node. It fetches the manifest (JSON: the URL and sha256 of the bundle, of the archive of files asked for
+ * by suffix and of the step's environment of packages, and the source map's URL), then each part, refusing any whose
+ * sha256 differs; unpacks the files into a scratch working directory (the environment beside it, where the task's
+ * imports then resolve) and runs the task there, with its output copied to this process's own (what a backend's log
+ * stream shows) and to files, then runs the package's `finish` entry, which saves those logs and the attempt's
+ * records to the datastore. It exits as the task did. Node's builtins only: it runs before any FlowKit code exists here.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -90,24 +89,32 @@ function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout
   });
 }
 
+interface Manifest {
+  code: { url: string; sha: string };
+  map: string;
+  files?: { url: string; sha: string };
+  environment?: { url: string; sha: string };
+}
+
 async function main(): Promise<void> {
-  const [url, sha, mapUrl, filesUrl, filesSha, environmentUrl, environmentSha, ...taskArgs] = process.argv.slice(1) as [string, string, string, string, string, string, string, ...string[]];
+  const [manifestUrl, manifestSha, ...taskArgs] = process.argv.slice(1) as [string, string, ...string[]];
   const dir = mkdtempSync(join(tmpdir(), 'flowkit-task-'));
   // The task's working directory holds the packaged files alone: none of them can clash with the bundle or the logs.
   const work = join(dir, 'work');
   mkdirSync(work);
   try {
-    const bundle = join(dir, `${sha}.cjs`);
-    writeFileSync(bundle, await fetchChecked(url, sha, 'code package'));
-    if (filesUrl !== '-') unpackFiles(await fetchChecked(filesUrl, filesSha, "code package's files"), work);
-    if (environmentUrl !== '-') {
+    const manifest = JSON.parse((await fetchChecked(manifestUrl, manifestSha, "code package's manifest")).toString('utf8')) as Manifest;
+    const bundle = join(dir, `${manifest.code.sha}.cjs`);
+    writeFileSync(bundle, await fetchChecked(manifest.code.url, manifest.code.sha, 'code package'));
+    if (manifest.files) unpackFiles(await fetchChecked(manifest.files.url, manifest.files.sha, "code package's files"), work);
+    if (manifest.environment) {
       const environment = join(dir, 'environment');
-      unpackFiles(await fetchChecked(environmentUrl, environmentSha, "step's environment"), environment);
+      unpackFiles(await fetchChecked(manifest.environment.url, manifest.environment.sha, "step's environment"), environment);
       // runtime's MODULE_SCOPE_VAR: the scope the scheduler gave, its directory now this one.
       process.env.FLOWKIT_STEP_MODULES = JSON.stringify({ ...JSON.parse(process.env.FLOWKIT_STEP_MODULES ?? '{}'), dir: environment });
     }
     // The source map only turns stack traces back into the flow's own lines: a task runs without it.
-    if (mapUrl !== '-') await fetchBytes(mapUrl).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
+    await fetchBytes(manifest.map).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
     const logs = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };
     const exit = await runTask(bundle, taskArgs, work, logs);
     // In the task's directory: the records it kept under its scratch root there are what `finish` saves.

@@ -57,8 +57,8 @@ export interface TrackedLaunch extends TaskLaunch {
  */
 export class TaskLaunches {
   private published?: Promise<PublishedPackage>;
-  /** Steps' environments (`--environment`) published so far, by their directory here. */
-  private readonly environments = new Map<string, Promise<PublishedBlob>>();
+  /** The manifests published so far: the code package's alone (''), and with each step environment's directory here. */
+  private readonly manifests = new Map<string, Promise<PublishedBlob>>();
 
   constructor(private readonly options: TaskLaunchOptions) {}
 
@@ -79,31 +79,33 @@ export class TaskLaunches {
       remote: async (): Promise<RemoteTaskCommand> => {
         const published = await this.publish();
         const scope = env[MODULE_SCOPE_VAR];
-        const environment = scope === undefined ? undefined : await this.publishEnvironment((JSON.parse(scope) as ModuleScope).dir);
+        const manifest = await this.manifest(published, scope === undefined ? undefined : (JSON.parse(scope) as ModuleScope).dir);
         const first = !wentRemote;
         wentRemote = true;
         // Away from this machine there is no local root: the task keeps host-bound records in a scratch one.
         const taskArgs = encodeTaskArgs({ ...args, localRoot: undefined });
-        const argv = bootstrapArgv(published, taskArgs, environment);
+        const argv = bootstrapArgv(manifest, taskArgs);
         if (first) logRemoteCommand(ref, argv);
         return { argv, env: remoteEnv(env), codePackage: published.codePackage, bootstrap: { source: argv[2] as string, args: argv.slice(3) } };
       },
     };
   }
 
-  /** A step's environment as one archive in the datastore, stored once by its content, for the bootstrap to unpack. */
-  private publishEnvironment(dir: string): Promise<PublishedBlob> {
-    const { store, storage } = this.options;
-    let publishing = this.environments.get(dir);
+  /** The manifest of the code package, with a step's environment (one archive of its directory) when it has one. */
+  private manifest(published: PublishedPackage, environmentDir: string | undefined): Promise<PublishedBlob> {
+    let publishing = this.manifests.get(environmentDir ?? '');
     if (!publishing) {
+      const { store, storage } = this.options;
       publishing = (async () => {
-        const archive = packFiles(environmentFiles(dir));
+        if (environmentDir === undefined) return published.manifest;
+        const archive = packFiles(environmentFiles(environmentDir));
         const sha = sha256(archive);
         const key = await store.saveCodePackageFiles(sha, archive);
         // publish() made sure the datastore makes URLs.
-        return { sha, key, url: await (storage.url as NonNullable<DataStore['url']>).call(storage, key, URL_SECONDS) };
+        const sign = (storage.url as NonNullable<DataStore['url']>).bind(storage);
+        return publishManifest({ ...published.parts, environment: { sha, url: await sign(key, URL_SECONDS) } }, store, sign);
       })();
-      this.environments.set(dir, publishing);
+      this.manifests.set(environmentDir ?? '', publishing);
     }
     return publishing;
   }
@@ -120,15 +122,29 @@ function logRemoteCommand(ref: TaskRef, argv: string[]): void {
   debugLogger('subcommand')?.(`remote ${ref.flowName}/${ref.runId}/${ref.stepName}/${ref.taskId}: ${commandLine(argv.slice(0, 2))} <bootstrap> ${commandLine(argv.slice(3))}`);
 }
 
-/** A code package in a datastore, with a URL for its source map (stack traces of remote tasks). */
+/**
+ * What the bootstrap fetches, listed in one small JSON document it gets by a single URL (and checks by its sha256):
+ * the parts' URLs, presigned and long, stay out of the task's command, which ECS caps at 8 KiB with its environment.
+ */
+interface BootstrapManifest {
+  code: { url: string; sha: string };
+  /** The source map: stack traces only, fetched when it can be. */
+  map: string;
+  files?: { url: string; sha: string };
+  environment?: { url: string; sha: string };
+}
+
+/** A code package in a datastore: its parts, and the manifest listing them that a task's command names. */
 export interface PublishedPackage {
   codePackage: PublishedCodePackage;
-  mapUrl: string;
+  parts: BootstrapManifest;
+  manifest: PublishedBlob;
 }
 
 /**
- * Stores a run's code package (the bundle, and the files asked for by suffix as one archive) and its source map
- * in the datastore, each addressed by its content (stored once), with URLs a task elsewhere fetches them through.
+ * Stores a run's code package (the bundle, and the files asked for by suffix as one archive), its source map and the
+ * manifest listing them in the datastore, each addressed by its content (stored once), with URLs a task elsewhere
+ * fetches them through.
  */
 export async function publishCodePackage(codePackage: CodePackage, store: FlowDataStore, storage: DataStore, datastoreName: string): Promise<PublishedPackage> {
   if (!storage.url) {
@@ -148,8 +164,16 @@ export async function publishCodePackage(codePackage: CodePackage, store: FlowDa
   const code = readFileSync(codePackage.path);
   const sha = sha256(code);
   const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
-  const [url, mapUrl, files] = await Promise.all([sign(key, URL_SECONDS), sign(`${key}.map`, URL_SECONDS), publishFiles()]);
-  return { codePackage: { sha, key, url, ...(files && { files }) }, mapUrl };
+  const [url, map, files] = await Promise.all([sign(key, URL_SECONDS), sign(`${key}.map`, URL_SECONDS), publishFiles()]);
+  const parts: BootstrapManifest = { code: { url, sha }, map, ...(files && { files: { url: files.url, sha: files.sha } }) };
+  return { codePackage: { sha, key, url, ...(files && { files }) }, parts, manifest: await publishManifest(parts, store, sign) };
+}
+
+async function publishManifest(parts: BootstrapManifest, store: FlowDataStore, sign: NonNullable<DataStore['url']>): Promise<PublishedBlob> {
+  const json = Buffer.from(JSON.stringify(parts));
+  const sha = sha256(json);
+  const key = await store.saveCodePackageManifest(sha, json);
+  return { sha, key, url: await sign(key, URL_SECONDS) };
 }
 
 let bootstrap: string | undefined;
@@ -166,11 +190,7 @@ function bootstrapSource(): string {
   return bootstrap;
 }
 
-/**
- * The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. With
- * `environment`, the bootstrap unpacks the step's packages beside the task and points its imports there.
- */
-export function bootstrapArgv(published: PublishedPackage, taskArgs: string[], environment?: PublishedBlob): string[] {
-  const { url, sha, files } = published.codePackage;
-  return ['node', '-e', bootstrapSource(), url, sha, published.mapUrl, files?.url ?? '-', files?.sha ?? '-', environment?.url ?? '-', environment?.sha ?? '-', ...taskArgs];
+/** The command that runs a task (`step ...`, or `init ...`) through the bootstrap: the image needs only Node. */
+export function bootstrapArgv(manifest: Pick<PublishedBlob, 'url' | 'sha'>, taskArgs: string[]): string[] {
+  return ['node', '-e', bootstrapSource(), manifest.url, manifest.sha, ...taskArgs];
 }

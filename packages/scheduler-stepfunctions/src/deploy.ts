@@ -1,7 +1,7 @@
 import { JobDefinitions, batchClient, batchSecrets, jobDefinitionFor, jobResources, type BatchAttributes, type BatchSecret } from '@flowkit/compute-batch';
 import { backendNames, openBackends } from '@flowkit/core/internal';
 import { FlowDataStore, PluginError, registry, remoteEnv, resolveUser, type Config, type PreparedFlow } from '@flowkit/core/plugin';
-import { bootstrapArgv, publishCodePackage, runSettings, type PublishedPackage } from '@flowkit/runtime';
+import { bootstrapArgv, publishCodePackage, runSettings } from '@flowkit/runtime';
 import { formatLiteral, type StateMachineDefinition } from './asl';
 import { compile } from './compiler';
 import { includeFiles } from './includedFiles';
@@ -21,11 +21,8 @@ export interface DeployOptions {
   parameters: Record<string, string>;
 }
 
-/** Stands in for the code package in `--only-json` output, which publishes nothing. */
-function unpublished(flow: PreparedFlow): PublishedPackage {
-  const files = flow.codePackage.files?.length ? { files: { sha: '<sha256 of the packaged files>', key: '', url: '<packaged files URL, published by create>' } } : {};
-  return { codePackage: { sha: '<sha256 of the code package>', key: '', url: '<code package URL, published by create>', ...files }, mapUrl: '-' };
-}
+/** Stands in for the code package's manifest in `--only-json` output, which publishes nothing. */
+const UNPUBLISHED = { sha: '<sha256 of the code package manifest>', url: '<code package manifest URL, published by create>' };
 const RUN = 'sfnrunplaceholder';
 const TASK = 'sfntaskplaceholder';
 
@@ -40,9 +37,9 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
   const { storage } = openBackends(options.backends, config, flow.flowDir);
   const { bucket, prefix } = s3Location(storage.root);
   const store = new FlowDataStore(storage, flow.graph.flowName, registry.serializers());
-  const published = options.onlyJson ? unpublished(flow) : await publishCodePackage(flow.codePackage, store, storage, names.datastoreName);
+  const manifest = options.onlyJson ? UNPUBLISHED : (await publishCodePackage(flow.codePackage, store, storage, names.datastoreName)).manifest;
   const parameters = options.onlyJson ? options.parameters : await includeFiles(flow, options.parameters, config, options.backends, true);
-  const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(published, []) as [string, string, string, ...string[]];
+  const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(manifest, []) as [string, string, string, ...string[]];
   const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource, secrets)]));
   if (!options.onlyJson) await registerJobDefinitions(config, [...jobs.values()].map((job) => job.definition));
   const settings = remoteEnv(runSettings(config, { ...names, storage }));
