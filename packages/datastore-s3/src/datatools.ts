@@ -107,7 +107,6 @@ export class S3 implements AsyncDisposable {
   /** Objects in parallel, in the order of `keys`. */
   async getMany(keys: string[], options: { returnMissing?: boolean } = {}): Promise<S3Object[]> {
     const located = keys.map((key) => this.locate(key));
-    const missing: string[] = [];
     const objects = await mapLimit(located, this.options.concurrency, async ({ key, location }) => {
       const url = s3Url(location);
       let found;
@@ -116,12 +115,11 @@ export class S3 implements AsyncDisposable {
       } catch (error) {
         throw s3Failure('get', url, error, this.options);
       }
-      if (!found) {
-        missing.push(url);
-        return new S3Object(url, key, false, 0, undefined, undefined);
-      }
+      if (!found) return new S3Object(url, key, false, 0, undefined, undefined);
       return new S3Object(url, key, true, found.data.length, found.data, () => this.localDir(), found.contentType, found.metadata, found.lastModified);
     });
+    // In the order of `keys`, whichever download ended first.
+    const missing = objects.filter((object) => !object.exists).map((object) => object.url);
     if (missing.length > 0 && !options.returnMissing) {
       throw new DataStoreError(`${missing.length === 1 ? 'Object' : `${missing.length} objects`} not found: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}.`, {
         hint: 'check the keys, or pass { returnMissing: true } to get them with exists: false',
