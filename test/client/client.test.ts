@@ -3,12 +3,12 @@ import { flowkit, project } from '../helpers/flowkit';
 
 const FLOWS = {
   'report.ts': `
-import { FlowSpec, step, retry, current, Inputs } from '@flowkit/core';
+import { FlowSpec, step, retry, environment, current, Inputs } from '@flowkit/core';
 /** Squares numbers, with a flaky step. */
 export default class ReportFlow extends FlowSpec {
   declare numbers: number[]; declare square: number; declare squares: number[]; declare flakyAttempt: number;
   @step start() { this.numbers = [3, 1, 2]; console.log('starting'); this.next(this.square_it, { foreach: 'numbers' }); }
-  @step square_it() { this.square = (this.input as number) ** 2; this.next(this.join); }
+  @environment({ vars: { API_TOKEN: 'token-in-an-attribute' } }) @step square_it() { this.square = (this.input as number) ** 2; this.next(this.join); }
   @step join(inputs: Inputs<ReportFlow>) { this.squares = inputs.map((i) => i.square); this.next(this.flaky); }
   @retry({ times: 2 }) @step flaky() {
     this.flakyAttempt = current.retryCount;
@@ -94,6 +94,20 @@ describe('@flowkit/client against real runs', () => {
     const start = (await run.step('start').task) as Task;
     expect(await start.data.before).toBe('ok');
     expect(await start.exception).toBeUndefined();
+  });
+
+  test('Run.graph: every step of the graph the run ran with, those that never ran too; decorators by name only', async () => {
+    const graph = (await new Run('ReportFlow/1').graph)!;
+    expect(graph.flowName).toBe('ReportFlow');
+    expect(graph.doc).toBe('Squares numbers, with a flaky step.');
+    expect(graph.order).toEqual(['start', 'square_it', 'join', 'flaky', 'end']);
+    expect(graph.steps.start).toMatchObject({ type: 'foreach', next: ['square_it'], foreach: 'numbers', matchingJoin: 'join' });
+    expect(graph.steps.square_it).toMatchObject({ type: 'linear', splitParents: ['start'], decorators: ['environment'] });
+    expect(graph.steps.flaky).toMatchObject({ type: 'linear', parents: ['join'], decorators: ['retry'] });
+    expect(JSON.stringify(graph)).not.toContain('token-in-an-attribute');
+    const broken = (await new Run('BrokenFlow/1').graph)!;
+    expect(broken.order).toEqual(['start', 'fail', 'end']);
+    expect((await new Run('BrokenFlow/1').steps()).map((s) => s.id)).toEqual(['start', 'fail']);
   });
 
   test('a task with retries: the latest attempt wins', async () => {

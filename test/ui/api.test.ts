@@ -111,6 +111,16 @@ describe('flowkit ui: the JSON API', () => {
     const broken = (await get(ui.url, '/api/flows/BrokenFlow/runs/1')).body;
     const fail = broken.steps.find((s: { name: string }) => s.name === 'fail');
     expect(fail).toMatchObject({ state: 'failed', foreach: false, counts: { failed: 1 } });
+    // The end step never ran: drawn from the graph the run stored, with no tasks.
+    expect(broken.steps.map((s: { name: string; state: string }) => [s.name, s.state])).toEqual([
+      ['start', 'succeeded'],
+      ['fail', 'failed'],
+      ['end', 'pending'],
+    ]);
+    expect(broken.edges).toEqual([
+      ['start', 'fail'],
+      ['fail', 'end'],
+    ]);
     const task = (await get(ui.url, `/api/flows/BrokenFlow/runs/1/steps/fail/tasks/${fail.tasks[0].id}`)).body;
     expect(task.state).toBe('failed');
     expect(task.attempts).toEqual([expect.objectContaining({ attempt: 0, status: 'failed', error: 'RangeError: bad <b>value</b>' })]);
@@ -192,6 +202,8 @@ describe('flowkit ui: the JSON API', () => {
       return run.steps.some((s: { name: string; state: string }) => s.name === 'wait' && s.state === 'running') ? run : undefined;
     });
     expect(during.run.status).toBe('running');
+    expect(during.steps.at(-1)).toMatchObject({ name: 'end', state: 'pending', tasks: [] });
+    expect(during.edges).toContainEqual(['wait', 'end']);
     expect(during.run.finished).toBeNull();
     writeFileSync(gate, '');
     expect(await running.exited).toBe(0);

@@ -109,14 +109,19 @@ describe('flowkit ui in chromium', () => {
     await page.click('#runs a[href="#/flows/BrokenFlow/runs/1"]');
     await page.waitForSelector('svg#dag g.node');
     const nodes = await page.$$eval('svg#dag g.node', (gs) => gs.map((g) => [g.getAttribute('data-step'), g.getAttribute('data-state'), g.textContent]));
-    expect(nodes.map(([step]) => step)).toEqual(['start', 'body']);
-    expect(nodes[0]?.[1]).toBe('succeeded');
+    // join and end never ran: drawn from the graph the run stored, pending.
+    expect(nodes.map(([step, state]) => [step, state])).toEqual([
+      ['start', 'succeeded'],
+      ['body', 'failed'],
+      ['join', 'pending'],
+      ['end', 'pending'],
+    ]);
     // The foreach is one node with counts.
     expect(nodes[1]?.[1]).toBe('failed');
     const { counts } = (await get(ui.url, '/api/flows/BrokenFlow/runs/1')).body.steps[1];
     expect(counts.failed).toBeGreaterThan(0);
     expect(nodes[1]?.[2]).toBe(`body3 tasks · ${counts.failed} failed · ${counts.succeeded} done`);
-    expect(await page.$$eval('svg#dag polyline.edge', (edges) => edges.length)).toBe(1);
+    expect(await page.$$eval('svg#dag polyline.edge', (edges) => edges.length)).toBe(3);
     expect(await page.textContent('#step-title')).toBe('Step body');
     // The failed task's bar on the timeline is painted as the failed step's node.
     expect(await page.$$eval('svg#timeline rect.bar[data-state="failed"]', (bars) => bars.length)).toBe(counts.failed);
@@ -224,6 +229,7 @@ describe('flowkit ui in chromium', () => {
     const runId = await until(async () => (await get(ui.url, '/api/flows/GateFlow/runs')).body.runs?.[0]?.id as string | undefined);
     await page.goto(`${ui.url}#/flows/GateFlow/runs/${runId}`);
     await page.waitForSelector('svg#dag g.node[data-step="wait"][data-state="running"]');
+    expect(await page.getAttribute('svg#dag g.node[data-step="end"]', 'data-state')).toBe('pending');
     // Its attempt's bar runs to now.
     await page.waitForSelector('svg#timeline rect.bar[data-step="wait"][data-state="running"]');
     expect(await page.getAttribute('h1 .state', 'data-state')).toBe('running');

@@ -1,11 +1,13 @@
 import {
   FlowKitError,
+  GRAPH_STEP,
   PathspecError,
   parsePathspec,
   validateTags,
   type ArtifactRef,
   type AttemptData,
   type AttemptRecord,
+  type RunGraph,
   type RunRecord,
   type TaskRecord,
   type TaskRef,
@@ -164,6 +166,16 @@ export class Run<F = Record<string, unknown>> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Step<F>> {
     yield* await this.steps();
+  }
+
+  /** The graph the run ran with (every step, run or not); undefined for runs recorded before FlowKit kept it. */
+  get graph(): Promise<RunGraph | undefined> {
+    return (async () => {
+      await this.record();
+      const store = clientContext().store(this.flowName);
+      const latest = await store.readLatest({ flowName: this.flowName, runId: this.id, stepName: GRAPH_STEP, taskId: '0' });
+      return latest?.data.artifacts.graph ? ((await store.loadValue(latest.data.artifacts.graph)) as RunGraph) : undefined;
+    })();
   }
 
   /** The task of the end step, once it exists. */

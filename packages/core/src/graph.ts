@@ -42,3 +42,32 @@ export interface FlowGraph {
   /** Decorators written on the class, top first. */
   decorators: DecoratorSpec[];
 }
+
+/** The pseudo-step of a run holding the graph it ran with: task 0, one artifact, `graph` (a RunGraph). */
+export const GRAPH_STEP = '_graph';
+
+/** A step as stored with a run: its shape and its decorators' names, never their attributes (an @environment may hold secrets). */
+export type RunGraphStep = Pick<GraphStep, 'name' | 'type' | 'next' | 'foreach' | 'parents' | 'splitParents' | 'matchingJoin' | 'doc' | 'line'> & { decorators: string[] };
+
+/** The graph a run ran with, so readers can draw steps that have no task yet. */
+export interface RunGraph {
+  flowName: string;
+  doc?: string;
+  /** Step names from start to end, parents before children. */
+  order: string[];
+  steps: Record<string, RunGraphStep>;
+}
+
+export function runGraphOf(graph: FlowGraph): RunGraph {
+  const steps = Object.fromEntries(
+    graph.order.map((name) => {
+      const { type, next, foreach, parents, splitParents, matchingJoin, doc, line, decorators } = graph.steps[name] as GraphStep;
+      const step: RunGraphStep = { name, type, next, parents, splitParents, line, decorators: decorators.map((d) => d.name) };
+      if (foreach !== undefined) step.foreach = foreach;
+      if (matchingJoin !== undefined) step.matchingJoin = matchingJoin;
+      if (doc !== undefined) step.doc = doc;
+      return [name, step];
+    }),
+  );
+  return { flowName: graph.flowName, ...(graph.doc === undefined ? {} : { doc: graph.doc }), order: [...graph.order], steps };
+}

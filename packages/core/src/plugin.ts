@@ -34,7 +34,8 @@ export type { ClassDecorator, DecoratorSpec, MethodDecorator } from './decorator
 export { envVarsAttribute, formatTable, integer, nodeImage, numberAttribute, numberOption, positive, refuseUnknown, stringAttribute } from './attributes';
 export type { CurrentTask } from './current';
 export type { ParameterDefinition } from './parameter';
-export type { FlowGraph, GraphStep, StepType } from './graph';
+export type { FlowGraph, GraphStep, RunGraph, RunGraphStep, StepType } from './graph';
+export { GRAPH_STEP, runGraphOf } from './graph';
 export type { AttemptOutcome, AttemptRecord, AttemptStatus, RunFilter, RunRecord, RunStatus, TaskFilter, TaskInfo, TaskRecord, TaskRef } from './metadata';
 export { applyTagChange } from './metadata';
 export { chunksOf, byteLength } from './serialization';

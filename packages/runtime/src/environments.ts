@@ -1,6 +1,7 @@
 import { ConfigError, ENVIRONMENTS_STEP, registry, type Config, type FlowDataStore, type FlowGraph, type LaunchPlan, type MetadataProvider, type TaskRef } from '@flowkit/core/plugin';
 import type { RunConsole } from './console';
 import { MODULE_SCOPE_VAR, type ModuleScope } from './moduleScope';
+import { recordRunValues } from './runValues';
 
 /** A run's prepared environments: each step's task variables, and the record the run stores. */
 export interface RunEnvironments {
@@ -38,11 +39,8 @@ export async function prepareEnvironments(options: {
 }
 
 /** Stores what the run's environments were built from with the run, as the artifacts of `_environments/0`. */
-export async function recordEnvironments(store: FlowDataStore, metadata: MetadataProvider, runId: string, record: Record<string, unknown>): Promise<void> {
-  const ref: TaskRef = { flowName: store.flowName, runId, stepName: ENVIRONMENTS_STEP, taskId: '0' };
-  await metadata.newTask(ref);
-  const refs = await store.saveArtifacts(new Map(Object.entries(record)));
-  await store.commitAttempt(ref, 0, { artifacts: Object.fromEntries(refs), foreachStack: [] });
+export function recordEnvironments(store: FlowDataStore, metadata: MetadataProvider, runId: string, record: Record<string, unknown>): Promise<void> {
+  return recordRunValues(store, metadata, runId, ENVIRONMENTS_STEP, record);
 }
 
 /** What a run's environments were built from, by step; undefined for a run without environments. */

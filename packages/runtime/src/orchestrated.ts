@@ -11,6 +11,7 @@ import {
 } from '@flowkit/core/plugin';
 import { flowStep } from './flowClass';
 import { PARAMETERS_PATH, recordParameters } from './parameters';
+import { recordGraph } from './runValues';
 import type { InitArgs, OrchestratedTaskArgs, TaskArgs } from './taskArgs';
 
 /**
@@ -118,4 +119,5 @@ export async function initOrchestratedRun(
   const tags = validateTags(args.tags);
   await context.metadata.newRun(graph.flowName, { runId: args.runId, user: context.user, tags, systemTags: [`user:${context.user}`, `runtime:${args.runtime}`] });
   await recordParameters(context.store, context.metadata, args.runId, { values });
+  await recordGraph(context.store, context.metadata, args.runId, graph);
 }

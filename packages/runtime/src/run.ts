@@ -22,6 +22,7 @@ import { RunProgress } from './progress';
 import { LocalLauncher } from './localLauncher';
 import { recordParameters } from './parameters';
 import { originRun, planResume } from './resume';
+import { recordGraph } from './runValues';
 import { Scheduler } from './scheduler';
 import { TaskLaunches, runSettings } from './taskLaunch';
 
@@ -127,7 +128,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
   if (resume?.changed.length) console.info(`The flow changed since run ${originRunId}; these steps run again instead of being cloned: ${resume.changed.join(', ')}.`);
 
   // A resumed run keeps the origin's parameters.
-  await recordParameters(store, metadata, run.runId, originRunId === undefined ? { values: parameters } : { originRunId });
+  await Promise.all([recordParameters(store, metadata, run.runId, originRunId === undefined ? { values: parameters } : { originRunId }), recordGraph(store, metadata, run.runId, graph)]);
   if (environments) await recordEnvironments(store, metadata, run.runId, environments.record);
 
   // What every task gets wherever it runs: the run's settings, so code in a task (a client reading another

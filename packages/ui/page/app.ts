@@ -172,6 +172,7 @@ async function runsView(flow: string, mine: number): Promise<void> {
 
 function dagNodeLabel(step: StepSummary): string[] {
   if (!step.foreach) return [step.name];
+  if (step.tasks.length === 0) return [step.name, 'not started'];
   const { counts } = step;
   const parts = [`${step.tasks.length} tasks`, counts.running ? `${counts.running} running` : '', counts.failed ? `${counts.failed} failed` : '', `${counts.succeeded} done`];
   return [step.name, parts.filter(Boolean).join(' · ')];
@@ -271,7 +272,7 @@ function timeline(flow: string, run: RunSummary, steps: StepSummary[]): SVGEleme
   const groups = steps.map((step) => {
     const bars = step.tasks.flatMap((task) => task.spans.map((span) => ({ step: step.name, task: task.id, span, start: span.started, end: span.finished ?? (span.state === 'running' ? now : span.started) })));
     return { step: step.name, bars: bars.sort((a, b) => a.start - b.start) };
-  });
+  }).filter((group) => group.bars.length > 0);
   const bars = groups.flatMap((g) => g.bars);
   if (bars.length === 0) return null;
   const t0 = bars.reduce((min, bar) => Math.min(min, bar.start), run.started);

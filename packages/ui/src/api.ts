@@ -1,6 +1,6 @@
 import { artifactToJson } from '@flowkit/core/internal';
-import type { AttemptRecord, RunRecord } from '@flowkit/core/plugin';
-import { Flow, Metaflow, Run, Step, Task } from '@flowkit/client';
+import type { AttemptRecord, RunGraph, RunRecord } from '@flowkit/core/plugin';
+import { Flow, Metaflow, Run, Task } from '@flowkit/client';
 
 /** Artifacts above this serialized size are not loaded for a preview. */
 export const PREVIEW_MAX_BYTES = 1024 * 1024;
@@ -107,31 +107,41 @@ async function runState(run: Run, record: RunRecord): Promise<RunState> {
 }
 
 /**
- * A run with its steps, their tasks' states, and the edges between steps as the tasks' inputs record them
- * (the client keeps no graph per run, so a step shows up once its first task exists).
+ * A run with every step of the graph it ran with (those without tasks yet as pending) and the graph's edges; for
+ * a run recorded before runs kept their graph, the steps that have tasks and the edges their tasks' inputs record.
  */
 export async function getRun(flowName: string, runId: string): Promise<{ run: RunSummary; steps: StepSummary[]; edges: Array<[string, string]> }> {
   const run = new Run(`${flowName}/${runId}`);
-  const summary = await runSummary(run);
+  const [summary, graph, ran] = await Promise.all([runSummary(run), run.graph, run.steps()]);
+  const tasks = new Map(await Promise.all(ran.map(async (step) => [step.id, await step.tasks()] as const)));
+  if (graph) {
+    const steps = await Promise.all(graph.order.map((name) => stepSummary(name, tasks.get(name) ?? [], inForeach(graph, name))));
+    return { run: summary, steps, edges: graph.order.flatMap((name) => (graph.steps[name]?.next ?? []).map((to): [string, string] => [name, to])) };
+  }
   const edges = new Map<string, [string, string]>();
-  const steps = await Promise.all(
-    (await run.steps()).map(async (step) => {
-      const tasks = await step.tasks();
-      for (const parents of await Promise.all(tasks.map((task) => task.parentTasks))) {
-        for (const parent of parents) edges.set(`${parent.stepName}>${step.id}`, [parent.stepName, step.id]);
-      }
-      return stepSummary(step, tasks);
-    }),
-  );
+  for (const [name, stepTasks] of tasks) {
+    for (const parents of await Promise.all(stepTasks.map((task) => task.parentTasks))) {
+      for (const parent of parents) edges.set(`${parent.stepName}>${name}`, [parent.stepName, name]);
+    }
+  }
+  const steps = await Promise.all([...tasks].map(([name, stepTasks]) => stepSummary(name, stepTasks, false)));
   return { run: summary, steps, edges: [...edges.values()] };
 }
 
-async function stepSummary(step: Step, tasks: Task[]): Promise<StepSummary> {
+/** True for a step a foreach runs once per item: one with a foreach among its open splits (a join's last one it closes). */
+function inForeach(graph: RunGraph, name: string): boolean {
+  const step = graph.steps[name];
+  if (!step) return false;
+  const open = step.type === 'join' ? step.splitParents.slice(0, -1) : step.splitParents;
+  return open.some((split) => graph.steps[split]?.type === 'foreach');
+}
+
+async function stepSummary(name: string, tasks: Task[], foreach: boolean): Promise<StepSummary> {
   const summaries = await Promise.all(tasks.map(taskSummary));
   const counts: Record<TaskState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0 };
   for (const task of summaries) counts[task.state] += 1;
-  const state: TaskState = counts.failed > 0 ? 'failed' : counts.running > 0 ? 'running' : counts.pending > 0 ? 'pending' : 'succeeded';
-  return { name: step.id, state, foreach: summaries.length > 1 || summaries.some((t) => t.index !== null), counts, tasks: summaries };
+  const state: TaskState = counts.failed > 0 ? 'failed' : counts.running > 0 ? 'running' : counts.pending > 0 || summaries.length === 0 ? 'pending' : 'succeeded';
+  return { name, state, foreach: foreach || summaries.length > 1 || summaries.some((t) => t.index !== null), counts, tasks: summaries };
 }
 
 async function taskSummary(task: Task): Promise<TaskSummary> {
