@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BatchTestServer } from '@flowkit/test-servers';
+import { BatchTestServer, KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
 import { REPO_ROOT, runNode } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
@@ -17,6 +17,8 @@ const exec = promisify(execFile);
 const LOCAL_PACKAGES = ['core', 'cli', 'client', 'runtime', 'graph', 'datastore-local'];
 /** What a user adds to run steps on AWS Batch with artifacts in S3. */
 const BATCH_PACKAGES = ['compute-batch', 'datastore-s3', 'datastore-objects'];
+/** What a user adds to run steps on Kubernetes with artifacts in S3. */
+const KUBE_PACKAGES = ['compute-kube', 'datastore-s3', 'datastore-objects'];
 const TUTORIAL_PACKAGES = ['tutorials'];
 /** The plugin docs/plugins.md builds, packed as its author would publish it. */
 const EXAMPLE_PLUGIN = join(REPO_ROOT, 'examples', 'flowkit-plugin-step-timer');
@@ -63,7 +65,7 @@ const packed = mkdtempSync(join(tmpdir(), 'flowkit-packed-'));
 const tarball = (name: string) => join(packed, `flowkit-${name}-0.1.0.tgz`);
 
 beforeAll(async () => {
-  const all = [...LOCAL_PACKAGES, ...BATCH_PACKAGES, ...TUTORIAL_PACKAGES];
+  const all = [...new Set([...LOCAL_PACKAGES, ...BATCH_PACKAGES, ...KUBE_PACKAGES, ...TUTORIAL_PACKAGES])];
   await exec('npm', ['pack', ...all.flatMap((name) => ['-w', `@flowkit/${name}`]), '--pack-destination', packed, '--silent'], { cwd: REPO_ROOT });
   // Its prepack script builds it.
   await exec('npm', ['pack', '--pack-destination', packed, '--silent'], { cwd: EXAMPLE_PLUGIN });
@@ -165,6 +167,28 @@ test('`npm i @flowkit/compute-batch @flowkit/datastore-s3` is all a project adds
     expect(batch.jobs().map((job) => [job.tags['flowkit.step'], job.status])).toEqual([['square', 'SUCCEEDED'], ['square', 'SUCCEEDED'], ['square', 'SUCCEEDED']]);
   } finally {
     await batch.stop();
+    await s3.close();
+  }
+}, 240000);
+
+test('`npm i @flowkit/compute-kube @flowkit/datastore-s3` is all a project adds to run a flow `--with kubernetes`', async () => {
+  const s3 = await S3TestServer.start(['flowkit']);
+  const kube = await KubeTestServer.start({ stateDelayMs: 5 });
+  try {
+    const k8s = loadKubernetesClient();
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(kube.kubeconfig());
+    const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
+    await config.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body });
+    const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-kube', version: '1.0.0', private: true }), 'flow.ts': FLOW }, [...LOCAL_PACKAGES, ...KUBE_PACKAGES]);
+    const env = { ...s3.env('s3://flowkit/installed-kube'), KUBECONFIG: kube.kubeconfig(), FLOWKIT_KUBERNETES_SECRETS: 's3-credentials', FLOWKIT_DEFAULT_DATASTORE: 's3' };
+    const run = await installedFlowkit(dir, ['run', 'flow.ts', '--with', 'kubernetes'], { env });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain('total 14');
+    const created = kube.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/jobs') && r.status === 201);
+    expect(created.map((r) => (r.body as { metadata: { labels: Record<string, string> } }).metadata.labels['flowkit.dev/step']).sort()).toEqual(['end', 'join', 'square', 'square', 'square', 'start']);
+  } finally {
+    await kube.stop();
     await s3.close();
   }
 }, 240000);
