@@ -154,3 +154,24 @@ export default class IncludeFlow extends FlowSpec {
   @step end() {}
 }
 `;
+
+/** A step that blocks its thread far past its @timeout: only a kill from outside the task can stop it. */
+export const TIMEOUT_FLOW = `
+import { FlowSpec, catchError, current, retry, step, timeout } from '@flowkit/core';
+
+export default class TimeoutFlow extends FlowSpec {
+  declare failure: unknown;
+
+  @step start() {
+    this.next(this.slow);
+  }
+  @catchError({ var: 'failure' }) @retry({ times: 1 }) @timeout({ seconds: 5 }) @step slow() {
+    console.log('sleeping, attempt', current.retryCount);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300000);
+    this.next(this.end);
+  }
+  @step end() {
+    console.log('caught', String((this.failure as Error).message));
+  }
+}
+`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 import { startService, type TestService } from '../helpers/service';
 import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
-import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, scheduledFlow } from './flows';
+import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, TIMEOUT_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
 
@@ -36,6 +36,7 @@ describe('step-functions', () => {
     'other.csv': 'x,1\ny,2\nz,3\n',
     'nested_flow.ts': NESTED_FOREACH_FLOW,
     'secret_flow.ts': SECRET_FLOW,
+    'timeout_flow.ts': TIMEOUT_FLOW,
     'no_credentials_flow.ts': scheduledFlow('NoCredentialsFlow', ''),
     'bad_cron_flow.ts': scheduledFlow('BadCronFlow', "@schedule({ cron: '0 12 * * *' })"),
     'bad_timezone_flow.ts': scheduledFlow('BadTimezoneFlow', "@schedule({ daily: true, timezone: 'Mars/Olympus' })"),
@@ -138,6 +139,41 @@ describe('step-functions', () => {
     expect([deleted.code, deleted.stdout]).toEqual([0, 'State machine LinearFlow is deleted; runs already started keep their records.\n']);
     const gone = await cli(['step-functions', 'trigger', 'linear_flow.ts']);
     expect([gone.code, gone.stderr.split('\n')[0]]).toEqual([1, 'No state machine named LinearFlow is deployed.']);
+  }, 240000);
+
+  /** Pids of the processes (on this Linux machine) that belong to a job: its container's environment names it. */
+  const processesOf = (jobId: string) =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`AWS_BATCH_JOB_ID=${jobId}`);
+        } catch {
+          return false; // gone, or not ours to read
+        }
+      });
+
+  test.concurrent('@timeout: the job stops its task when the time is up, the attempt is recorded timed out, @retry retries it and @catch catches it; no job process is left', async () => {
+    await create('timeout_flow.ts');
+    const started = Date.now();
+    const run = await trigger('timeout_flow.ts');
+    expect(run.execution.status).toBe('SUCCEEDED');
+    // Two attempts of 5 s each (the step would block for 300 s), the fallback, and the other steps.
+    expect(Date.now() - started).toBeLessThan(120000);
+    const slow = jobsOf(run.runId, 'slow');
+    expect(slow.map((job) => [job.tags['flowkit.attempt'], job.status])).toEqual([['0', 'FAILED'], ['1', 'FAILED'], ['2', 'SUCCEEDED']]);
+    for (const job of slow) expect(processesOf(job.jobId)).toEqual([]);
+
+    for (const attempt of ['0', '1']) {
+      const stdout = await cli(['logs', 'TimeoutFlow', `${run.runId}/slow/t`, '--attempt', attempt]);
+      expect(stdout.stdout).toContain(`sleeping, attempt ${attempt}`);
+      const stderr = await cli(['logs', 'TimeoutFlow', `${run.runId}/slow/t`, '--attempt', attempt, '--stderr']);
+      expect(stderr.stdout).toContain('FlowKit: the task timed out after 5 s.');
+    }
+    const ended = await cli(['logs', 'TimeoutFlow', `${run.runId}/end`]);
+    expect(ended.stdout).toContain('caught Task kept failing over 2 attempts; the last one: Task timed out after 5 s.');
+    const runs = await cli(['list', 'runs', 'TimeoutFlow']);
+    expect(runs.stdout).toMatch(new RegExp(`${run.runId}.*succeeded`, 'i'));
   }, 240000);
 
   test.concurrent('branch: a Parallel whose join finds both inputs; artifacts equal a local run', async () => {

@@ -6,6 +6,8 @@
  * imports then resolve) and runs the task there, with its output copied to this process's own (what a backend's log
  * stream shows) and to files, then runs the package's `finish` entry, which saves those logs and the attempt's
  * records to the datastore. It exits as the task did. Node's builtins only: it runs before any FlowKit code exists here.
+ * With FLOWKIT_TASK_TIMEOUT_SECONDS (runtime's TASK_TIMEOUT_VAR), it keeps the step's @timeout itself: an engine that
+ * runs the job has no scheduler to do it, and from here the kill cannot be held off by user code blocking its thread.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -70,9 +72,23 @@ function unpackFiles(archive: Buffer, dir: string): void {
   }
 }
 
-/** Runs the task, copying each stream to this process's own and to a file; resolves with how it ended. */
-function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout: string; stderr: string }): Promise<string> {
+/** The word `finish` reads for a task this process stopped at its @timeout (runtime's `timedOutAfter`). */
+const TIMED_OUT = 'timed-out-after-';
+
+/**
+ * Runs the task, copying each stream to this process's own and to a file; resolves with how it ended: its exit
+ * code, the signal that ended it, or TIMED_OUT with the seconds it was given.
+ */
+function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout: string; stderr: string }, timeoutSeconds: number | undefined): Promise<string> {
   const child = spawn(process.execPath, [bundle, ...taskArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let timedOut = false;
+  const timer =
+    timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeoutSeconds * 1000);
   const copies = (['stdout', 'stderr'] as const).map((stream) => {
     const file = createWriteStream(logs[stream]);
     child[stream].on('data', (chunk: Buffer) => {
@@ -85,7 +101,10 @@ function runTask(bundle: string, taskArgs: string[], dir: string, logs: { stdout
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => {
     child.once('error', (error) => resolve(`could not start: ${error.message}`));
-    child.once('exit', (code, signal) => void Promise.all(copies).then(() => resolve(signal ?? String(code))));
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      void Promise.all(copies).then(() => resolve(timedOut ? `${TIMED_OUT}${timeoutSeconds}` : (signal ?? String(code))));
+    });
   });
 }
 
@@ -116,13 +135,15 @@ async function main(): Promise<void> {
     // The source map only turns stack traces back into the flow's own lines: a task runs without it.
     await fetchBytes(manifest.map).then((map) => writeFileSync(`${bundle}.map`, map), () => undefined);
     const logs = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };
-    const exit = await runTask(bundle, taskArgs, work, logs);
+    const timeout = Number(process.env.FLOWKIT_TASK_TIMEOUT_SECONDS);
+    const exit = await runTask(bundle, taskArgs, work, logs, timeout > 0 ? timeout : undefined);
     // In the task's directory: the records it kept under its scratch root there are what `finish` saves.
     const finish = spawn(process.execPath, [bundle, 'finish', logs.stdout, logs.stderr, exit, ...taskArgs], { cwd: work, stdio: 'inherit' });
     const saved = await new Promise<number | null>((resolve) => finish.once('exit', resolve).once('error', () => resolve(null)));
     if (saved !== 0) process.stderr.write('FlowKit bootstrap: the task ended but its logs and records could not be saved.\n');
     const signal = constants.signals[exit as keyof typeof constants.signals];
-    process.exitCode = signal !== undefined ? 128 + signal : /^\d+$/.test(exit) ? Number(exit) : 127;
+    // A timeout exits as timeout(1) does.
+    process.exitCode = exit.startsWith(TIMED_OUT) ? 124 : signal !== undefined ? 128 + signal : /^\d+$/.test(exit) ? Number(exit) : 127;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,18 @@ function processCause(exit: TaskExit): string {
   return exit.code === null ? 'ended without running' : `exited with code ${exit.code}`;
 }
 
+/**
+ * The variable that has the bootstrap keep a step's @timeout itself (seconds), for jobs an engine runs with no
+ * scheduler to keep it; the bootstrap then reports `timed-out-after-<seconds>`.
+ */
+export const TASK_TIMEOUT_VAR = 'FLOWKIT_TASK_TIMEOUT_SECONDS';
+
+/** Why a task the bootstrap ran died, from its word for how it ended: worded as the scheduler records a timeout. */
+export function bootstrapExitCause(text: string): string {
+  const timedOut = /^timed-out-after-(\d+(?:\.\d+)?)$/.exec(text);
+  return timedOut ? `timed out after ${timedOut[1]} s` : exitCause(parseExit(text));
+}
+
 /** The bootstrap's word for how the task ended: an exit code or a signal name (`0`, `1`, `SIGKILL`). */
 export function parseExit(text: string): TaskExit {
   if (/^SIG[A-Z0-9]+$/.test(text)) return { code: null, signal: text };

@@ -15,4 +15,5 @@ export { planLaunches } from './launchPlans';
 export { bootstrapArgv, publishCodePackage, runSettings } from './taskLaunch';
 export type { PublishedPackage } from './taskLaunch';
 export { foreachDepth, orchestratedTaskId } from './orchestrated';
+export { TASK_TIMEOUT_VAR } from './exits';
 export { loadEnvironmentRecord } from './environments';

@@ -6,7 +6,7 @@ import { FlowDataStore, loadConfig, registry, resolveUser, type FlowGraph, type 
 import { findFlowClass, flowStep } from './flowClass';
 import { resolveStepDecorators } from './decorators';
 import { executeTask } from './task/executor';
-import { diedOutcome, exitCause, parseExit } from './exits';
+import { bootstrapExitCause, diedOutcome } from './exits';
 import { readTaskRecords, writeTaskRecords } from './records';
 import { afterOrchestratedTask, failOrchestratedRun, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
 import { decodeFailedRunArgs, decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
@@ -119,11 +119,10 @@ async function finishTask(graph: FlowGraph, argv: string[]): Promise<void> {
   const orchestrated = isOrchestrated(taskArgs);
   const args = orchestrated ? decodeOrchestratedArgs(taskArgs) : decodeTaskArgs(taskArgs);
   const { store, ref, scratch, metadata } = await openTask(graph, args, orchestrated);
-  const exit = parseExit(exitText);
   const recorded = (await metadata.listAttempts(ref)).find((a) => a.attempt === args.attempt)?.status;
   // Exit 0 with the attempt still running: process.exit(0) in the step.
-  if (recorded !== 'failed' && (exit.code !== 0 || recorded !== 'succeeded')) {
-    const cause = exitCause(exit);
+  if (recorded !== 'failed' && (exitText !== '0' || recorded !== 'succeeded')) {
+    const cause = bootstrapExitCause(exitText);
     appendFileSync(stderrFile, `FlowKit: the task ${cause}.\n`);
     if (recorded === undefined) await metadata.startAttempt(ref, args.attempt);
     await metadata.finishAttempt(ref, args.attempt, diedOutcome(cause));

@@ -5,7 +5,7 @@ import { loadGraph } from '@flowkit/graph';
 import { loadGraphs, type GraphSpec } from '@flowkit/testing';
 import type { LaunchPlan } from '@flowkit/core/plugin';
 import type { State, StateMachineDefinition } from './asl';
-import { compile } from './compiler';
+import { TIMEOUT_BACKSTOP_SECONDS, compile } from './compiler';
 import { BatchJobs, type Deployment } from './jobs';
 
 // asl-validator ships no types.
@@ -75,7 +75,16 @@ describe('compile', () => {
       expect(all.filter(([, state]) => state.Type === 'Parallel').length).toBe(1 + Object.values(graph.steps).filter((s) => s.type === 'split-and').length);
       if (plan === decorated) {
         const [, work] = jobs.find(([name]) => name === steps.find((s) => s !== 'start')) as [string, State];
-        expect(work).toMatchObject({ TimeoutSeconds: 30, Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2, IntervalSeconds: 120 }], Catch: [{ ErrorEquals: ['States.ALL'] }] });
+        // The job keeps the @timeout itself (its bootstrap is given it); the state and Batch stop it later, as backstops.
+        expect(work).toMatchObject({
+          TimeoutSeconds: 30 + TIMEOUT_BACKSTOP_SECONDS,
+          Parameters: { ContainerOverrides: { Environment: expect.arrayContaining([{ Name: 'FLOWKIT_TASK_TIMEOUT_SECONDS', Value: '30' }]) }, Timeout: { AttemptDurationSeconds: 30 + TIMEOUT_BACKSTOP_SECONDS } },
+          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2, IntervalSeconds: 120 }],
+          Catch: [{ ErrorEquals: ['States.ALL'] }],
+        });
+        // The fallback runs no user code: no timeout of its own.
+        const [, fallback] = jobs.find(([name]) => name === `${steps.find((s) => s !== 'start')} (fallback)`) as [string, State];
+        expect(JSON.stringify(fallback)).not.toMatch(/Timeout|FLOWKIT_TASK_TIMEOUT_SECONDS/);
       }
     }
   });

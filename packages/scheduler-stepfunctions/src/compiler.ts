@@ -23,6 +23,14 @@ export interface CompileInput {
   workflowTimeoutSeconds?: number;
 }
 
+/**
+ * A step's job keeps its @timeout itself (its bootstrap stops the task and records that it timed out, as the local
+ * scheduler does), because a job Step Functions stops cannot tell why, and a retry would race the stopped job's
+ * records. The state's TimeoutSeconds and Batch's attempt duration are backstops this much later, for a job that
+ * never got to run its task (queued) or hangs after it: then Step Functions, or Batch, terminates it.
+ */
+export const TIMEOUT_BACKSTOP_SECONDS = 600;
+
 /** The run's id, from the execution's name. A payload holds ids only (run id, foreach indices, task id, parameters as text). */
 const RUN_ID = "States.Format('sfn-{}', $$.Execution.Name)";
 
@@ -99,12 +107,13 @@ class Chains {
   /** The step's job, with @retry as Retry, @timeout as TimeoutSeconds, @catch as a Catch into a fallback job. */
   private task(step: GraphStep, states: Record<string, State>): State[] {
     const plan = this.input.plan(step.name);
+    // The fallback attempt runs no user code: the step's timeout is not its to keep (as in the local scheduler).
     const job = (attempt: 'retry' | number): TaskState => ({
       Type: 'Task',
       Resource: BATCH_SUBMIT_JOB_SYNC,
       Parameters: this.input.jobs.step(step.name, attempt),
       ResultPath: null,
-      ...(plan.timeoutSeconds === undefined ? {} : { TimeoutSeconds: plan.timeoutSeconds }),
+      ...(plan.timeoutSeconds === undefined || attempt !== 'retry' ? {} : { TimeoutSeconds: Math.ceil(plan.timeoutSeconds) + TIMEOUT_BACKSTOP_SECONDS }),
     });
     const task = job('retry');
     states[step.name] = task;

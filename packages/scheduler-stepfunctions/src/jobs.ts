@@ -1,7 +1,8 @@
 import { BOOTSTRAP_VARIABLE, attemptDurationSeconds } from '@flowkit/compute-batch';
 import type { LaunchPlan } from '@flowkit/core/plugin';
+import { TASK_TIMEOUT_VAR } from '@flowkit/runtime';
 import { formatLiteral, type Json } from './asl';
-import type { JobParameters } from './compiler';
+import { TIMEOUT_BACKSTOP_SECONDS, type JobParameters } from './compiler';
 
 /** Where a deployed flow's tasks run and store: fixed at deploy time, the same for every run. */
 export interface Deployment {
@@ -44,10 +45,13 @@ export class BatchJobs implements JobParameters {
       ...this.backends(),
     ];
     const parameters: Record<string, Json> = { 'runId.$': '$.runId', 'indices.$': '$.indices', ...(attempt === 'retry' ? { 'attempt.$': RETRY_COUNT } : {}) };
-    const timeout = d.plan(stepName).timeoutSeconds;
+    const attemptTag: Record<string, Json> = attempt === 'retry' ? { 'flowkit.attempt.$': RETRY_COUNT } : { 'flowkit.attempt': String(attempt) };
+    // The fallback attempt runs no user code: the step's timeout is not its to keep.
+    const timeout = attempt === 'retry' ? d.plan(stepName).timeoutSeconds : undefined;
+    if (timeout === undefined) return this.submit(stepName, stepName, args, parameters, attemptTag);
     return {
-      ...this.submit(stepName, stepName, args, parameters, attempt === 'retry' ? { 'flowkit.attempt.$': RETRY_COUNT } : { 'flowkit.attempt': String(attempt) }),
-      ...(timeout === undefined ? {} : { Timeout: { AttemptDurationSeconds: attemptDurationSeconds(timeout) } }),
+      ...this.submit(stepName, stepName, args, parameters, attemptTag, { [TASK_TIMEOUT_VAR]: String(timeout) }),
+      Timeout: { AttemptDurationSeconds: attemptDurationSeconds(Math.ceil(timeout) + TIMEOUT_BACKSTOP_SECONDS) },
     };
   }
 
@@ -70,7 +74,7 @@ export class BatchJobs implements JobParameters {
     return ['--datastore', d.datastore.name, '--datastore-root', d.datastore.root, '--metadata', d.metadata];
   }
 
-  private submit(jobOf: string, label: string, args: string[], parameters: Record<string, Json>, attemptTag: Record<string, Json>): Record<string, Json> {
+  private submit(jobOf: string, label: string, args: string[], parameters: Record<string, Json>, attemptTag: Record<string, Json>, env: Record<string, string> = {}): Record<string, Json> {
     const d = this.deployment;
     const { queue, definition } = d.job(jobOf);
     return {
@@ -80,7 +84,7 @@ export class BatchJobs implements JobParameters {
       ContainerOverrides: {
         // The bootstrap's source rides in the job definition, as for a run's Batch jobs.
         Command: ['node', '-e', `eval(process.env.${BOOTSTRAP_VARIABLE})`, ...d.bootstrapArgs, ...args],
-        Environment: Object.entries(d.env(jobOf)).map(([Name, Value]) => ({ Name, Value })),
+        Environment: Object.entries({ ...d.env(jobOf), ...env }).map(([Name, Value]) => ({ Name, Value })),
       },
       Parameters: parameters,
       Tags: {

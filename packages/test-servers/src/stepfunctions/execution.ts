@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
-import { getObject, submitJobSync } from './resources';
+import { TaskFailed, getObject, submitJobSync, type StopCause } from './resources';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
 const promises = Promise as unknown as { withResolvers?: () => unknown };
@@ -22,12 +22,23 @@ export interface ExecutionOptions {
   retryIntervalMs?: number;
 }
 
-type Definition = { States: Record<string, { Type: string; Resource?: string; Branches?: Definition[]; ItemProcessor?: Definition; Iterator?: Definition }> };
+type StateDefinition = { Type: string; Resource?: string; TimeoutSeconds?: number; Branches?: Definition[]; ItemProcessor?: Definition; Iterator?: Definition };
+type Definition = { States: Record<string, StateDefinition> };
 
-/** Every Task state of a definition, nested ones included, with its resource. */
-function taskStates(definition: Definition, found = new Map<string, string>()): Map<string, string> {
+/** The longest timer Node keeps (about 24.8 days, in seconds): AWS's default Task timeout (99999999 s) would overflow it. */
+const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * Every Task state of a definition, nested ones included, with its resource and TimeoutSeconds. Each is handed to
+ * the interpreter with the longest timeout it can keep instead: the server keeps the state's own (the interpreter's
+ * would abandon the job, still running, and its default is 60 s where AWS's is 99999999).
+ */
+function taskStates(definition: Definition, found = new Map<string, { resource: string; timeoutSeconds?: number }>()) {
   for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Task') found.set(name, state.Resource as string);
+    if (state.Type === 'Task') {
+      found.set(name, { resource: state.Resource as string, timeoutSeconds: state.TimeoutSeconds });
+      state.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+    }
     for (const branch of [...(state.Branches ?? []), state.ItemProcessor ?? state.Iterator].filter((b): b is Definition => b !== undefined)) taskStates(branch, found);
   }
   return found;
@@ -82,13 +93,13 @@ export class Execution {
     if (this.status !== 'RUNNING') return;
     this.finish('ABORTED', { error, cause });
     this.abort?.();
-    this.stopped.abort();
+    this.stopped.abort('execution stopped' satisfies StopCause);
   }
 
   private async run(definitionText: string): Promise<void> {
     const definition = JSON.parse(definitionText) as Definition;
     const tasks = taskStates(definition);
-    const handlers = Object.fromEntries([...tasks].map(([name, resource]) => [name, (input: unknown) => this.task(name, resource, input)]));
+    const handlers = Object.fromEntries([...tasks].map(([name, task]) => [name, (input: unknown) => this.task(name, task, input)]));
     const retries = this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryIntervalMs as number]));
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(JSON.parse(this.input), {
@@ -101,20 +112,34 @@ export class Execution {
       this.finish('SUCCEEDED', { output: JSON.stringify(output) });
     } catch (error) {
       if (error instanceof ExecutionAbortedError) return;
-      if (error instanceof ExecutionTimeoutError) return this.finish('TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran past its TimeoutSeconds.' });
+      if (error instanceof ExecutionTimeoutError) {
+        this.finish('TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran past its TimeoutSeconds.' });
+        this.stopped.abort('execution timed out' satisfies StopCause);
+        return;
+      }
       const cause = error instanceof ExecutionError ? ((error as Error & { cause?: Error }).cause ?? error) : (error as Error);
       this.finish('FAILED', { error: cause.name, cause: cause.message });
     }
   }
 
-  private task(name: string, resource: string, input: unknown): Promise<unknown> {
+  private async task(name: string, task: { resource: string; timeoutSeconds?: number }, input: unknown): Promise<unknown> {
     const key = `${name}\0${JSON.stringify(input)}`;
     const count = this.calls.get(key) ?? 0;
     this.calls.set(key, count + 1);
     const parameters = withRetryCount(input, count);
-    if (resource === 'arn:aws:states:::batch:submitJob.sync') return submitJobSync(this.options.batch, parameters, this.options.pollMs, this.stopped.signal);
-    if (resource === 'arn:aws:states:::aws-sdk:s3:getObject' && this.options.s3) return getObject(this.options.s3, parameters);
-    return Promise.reject(new Error(`The Step Functions test server does not serve the resource ${resource} (state ${name}).`));
+    // The interpreter retries a state its own abort ended; AWS starts nothing once the execution has ended.
+    if (this.status !== 'RUNNING') throw new TaskFailed('States.Aborted', 'The execution has ended.');
+    if (task.resource === 'arn:aws:states:::batch:submitJob.sync') {
+      const timedOut = new AbortController();
+      const timer = task.timeoutSeconds === undefined ? undefined : setTimeout(() => timedOut.abort('state timed out' satisfies StopCause), task.timeoutSeconds * 1000);
+      try {
+        return await submitJobSync(this.options.batch, parameters, this.options.pollMs, AbortSignal.any([this.stopped.signal, timedOut.signal]), this.executionArn);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (task.resource === 'arn:aws:states:::aws-sdk:s3:getObject' && this.options.s3) return getObject(this.options.s3, parameters);
+    throw new Error(`The Step Functions test server does not serve the resource ${task.resource} (state ${name}).`);
   }
 
   private finish(status: ExecutionStatus, result: { output?: string; error?: string; cause?: string }): void {

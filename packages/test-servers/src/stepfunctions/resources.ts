@@ -18,15 +18,23 @@ function sdkShape(value: Value, key = ''): Value {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), sdkShape(v, k)]));
 }
 
+/** Why a running Task state was stopped: its execution stopped or timed out, or the state ran past its TimeoutSeconds. */
+export type StopCause = 'execution stopped' | 'execution timed out' | 'state timed out';
+
 /**
  * `arn:aws:states:::batch:submitJob.sync`: submits the job and waits until Batch says it SUCCEEDED (the
  * state's output is the job, as on AWS) or FAILED (the state fails with States.TaskFailed and the reason).
- * When the execution stops, the job is terminated, even one whose SubmitJob was still in flight.
+ * When the state times out or its execution ends, Step Functions terminates the job (it holds batch:TerminateJob
+ * for this), even one whose SubmitJob was still in flight, with a reason naming the execution, and moves on at once.
  */
-export async function submitJobSync(batch: BatchClient, parameters: Value, pollMs: number, stopped: AbortSignal): Promise<Value> {
+export async function submitJobSync(batch: BatchClient, parameters: Value, pollMs: number, stopped: AbortSignal, executionArn: string): Promise<Value> {
   const { jobId } = await batch.send(new SubmitJobCommand(sdkShape(parameters) as SubmitJobCommandInput));
   const id = jobId as string;
-  const terminate = () => void batch.send(new TerminateJobCommand({ jobId: id, reason: 'Step Functions execution stopped' })).catch(() => undefined);
+  const terminate = () => {
+    const how = (stopped.reason as StopCause) === 'state timed out' ? 'timed out' : 'was aborted';
+    const reason = `The Task state in AWS Step Functions execution [${executionArn}] which was managing this resource ${how}`;
+    void batch.send(new TerminateJobCommand({ jobId: id, reason })).catch(() => undefined);
+  };
   if (stopped.aborted) terminate();
   else stopped.addEventListener('abort', terminate, { once: true });
   try {
@@ -38,6 +46,7 @@ export async function submitJobSync(batch: BatchClient, parameters: Value, pollM
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+    if ((stopped.reason as StopCause) === 'state timed out') throw new TaskFailed('States.Timeout', 'The state ran past its TimeoutSeconds.');
     throw new TaskFailed('States.Aborted', 'The execution was stopped.');
   } finally {
     stopped.removeEventListener('abort', terminate);

@@ -27,22 +27,24 @@ describe('StepFunctionsTestServer', () => {
   });
 
   /** One job whose script gets the attempt (`$$.State.RetryCount`) as its argument, retried twice. */
-  const definition = (script: string) =>
+  const definition = (script: string, timeouts: { state?: number; execution?: number } = {}) =>
     JSON.stringify({
       StartAt: 'Job',
+      ...(timeouts.execution === undefined ? {} : { TimeoutSeconds: timeouts.execution }),
       States: {
         Job: {
           Type: 'Task',
           Resource: 'arn:aws:states:::batch:submitJob.sync',
           Parameters: { JobName: 'job', JobQueue: 'q', JobDefinition: 'node', ContainerOverrides: { Command: ['node', '-e', script, 'Ref::attempt'] }, Parameters: { 'attempt.$': "States.Format('{}', $$.State.RetryCount)" } },
           Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+          ...(timeouts.state === undefined ? {} : { TimeoutSeconds: timeouts.state }),
           End: true,
         },
       },
     });
 
-  async function run(name: string, script: string) {
-    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name, definition: definition(script), roleArn: role }));
+  async function run(name: string, script: string, timeouts?: { state?: number; execution?: number }) {
+    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name, definition: definition(script, timeouts), roleArn: role }));
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'first', input: '{}' }));
     return { stateMachineArn: stateMachineArn as string, executionArn: executionArn as string };
   }
@@ -68,6 +70,31 @@ describe('StepFunctionsTestServer', () => {
     await execution?.settled;
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
     while (batch.jobs().some((job) => job.command[2]?.startsWith('setTimeout') && job.status !== 'FAILED')) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
+  const jobsRunning = (script: string) => batch.jobs().filter((job) => job.command[2] === script && job.status !== 'FAILED');
+
+  test("a state that runs past its TimeoutSeconds fails with States.Timeout, is retried, and each of its jobs is terminated", async () => {
+    const script = 'setTimeout(() => {}, 60000) // state timeout';
+    const { executionArn } = await run('state-timeout', script, { state: 1 });
+    await server.executions().find((e) => e.executionArn === executionArn)?.settled;
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    while (jobsRunning(script).length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const jobs = batch.jobs().filter((job) => job.command[2] === script);
+    expect(jobs.map((job) => [job.command.at(-1), job.statusReason])).toEqual(
+      ['0', '1', '2'].map((attempt) => [attempt, `The Task state in AWS Step Functions execution [${executionArn}] which was managing this resource timed out`]),
+    );
+  });
+
+  test("an execution that runs past its TimeoutSeconds is TIMED_OUT and its job terminated", async () => {
+    const script = 'setTimeout(() => {}, 60000) // execution timeout';
+    const { executionArn } = await run('execution-timeout', script, { execution: 1 });
+    await server.executions().find((e) => e.executionArn === executionArn)?.settled;
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    while (jobsRunning(script).length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batch.jobs().filter((job) => job.command[2] === script).map((job) => job.statusReason)).toEqual([
+      `The Task state in AWS Step Functions execution [${executionArn}] which was managing this resource was aborted`,
+    ]);
   });
 
   test('errors as AWS names them', async () => {
