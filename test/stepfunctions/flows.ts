@@ -175,3 +175,26 @@ export default class TimeoutFlow extends FlowSpec {
   }
 }
 `;
+
+/** A step that outlives the run on Step Functions (a Batch job) and ends at once when resumed here. */
+export const STOPPED_FLOW = `
+import { FlowSpec, step } from '@flowkit/core';
+
+export default class StoppedFlow extends FlowSpec {
+  declare done: string[];
+
+  @step start() {
+    this.done = ['start'];
+    this.next(this.slow);
+  }
+  @step slow() {
+    console.log('slow starts');
+    if (process.env.AWS_BATCH_JOB_ID) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300000);
+    this.done = [...this.done, 'slow'];
+    this.next(this.end);
+  }
+  @step end() {
+    console.log('done', this.done.join(','));
+  }
+}
+`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 import { startService, type TestService } from '../helpers/service';
 import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
-import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, TIMEOUT_FLOW, scheduledFlow } from './flows';
+import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, STOPPED_FLOW, TIMEOUT_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
 
@@ -37,6 +37,7 @@ describe('step-functions', () => {
     'nested_flow.ts': NESTED_FOREACH_FLOW,
     'secret_flow.ts': SECRET_FLOW,
     'timeout_flow.ts': TIMEOUT_FLOW,
+    'stopped_flow.ts': STOPPED_FLOW,
     'no_credentials_flow.ts': scheduledFlow('NoCredentialsFlow', ''),
     'bad_cron_flow.ts': scheduledFlow('BadCronFlow', "@schedule({ cron: '0 12 * * *' })"),
     'bad_timezone_flow.ts': scheduledFlow('BadTimezoneFlow', "@schedule({ daily: true, timezone: 'Mars/Olympus' })"),
@@ -174,6 +175,58 @@ describe('step-functions', () => {
     expect(ended.stdout).toContain('caught Task kept failing over 2 attempts; the last one: Task timed out after 5 s.');
     const runs = await cli(['list', 'runs', 'TimeoutFlow']);
     expect(runs.stdout).toMatch(new RegExp(`${run.runId}.*succeeded`, 'i'));
+  }, 240000);
+
+  /** Waits until a job of the run's step runs. */
+  async function running(runId: string, step: string): Promise<void> {
+    while (!jobsOf(runId, step).some((job) => job.status === 'RUNNING')) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  test.concurrent('--workflow-timeout and terminate: the execution ends, its job is terminated, the run is recorded failed (by list-runs, by terminate) and resumes locally', async () => {
+    await create('stopped_flow.ts', ['--workflow-timeout', '20']);
+    expect(sfn.definition('StoppedFlow')).toMatchObject({ TimeoutSeconds: 20 });
+    const timedOut = await trigger('stopped_flow.ts');
+    expect(timedOut.execution).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    // No state runs after an execution timeout: nothing in the state machine recorded the run's end.
+    expect((await cli(['list', 'runs', 'StoppedFlow'])).stdout).toMatch(new RegExp(`${timedOut.runId}.*running or stopped`));
+    const listed = await cli(['step-functions', 'list-runs', 'stopped_flow.ts']);
+    expect(listed.stdout).toMatch(new RegExp(`${timedOut.runId}\\s+TIMED_OUT`));
+    expect(listed.stdout).toContain(`Run ${timedOut.runId} ended on Step Functions without recording it: recorded failed.`);
+    expect((await cli(['list', 'runs', 'StoppedFlow'])).stdout).toMatch(new RegExp(`${timedOut.runId}.*failed`));
+    // Settled once: listing again records nothing.
+    expect((await cli(['step-functions', 'list-runs', 'stopped_flow.ts'])).stdout).not.toContain('recorded failed');
+
+    // Another deployment of the flow (a prefix names its state machine), without a timeout, stopped by hand.
+    const other = { FLOWKIT_SFN_STATE_MACHINE_PREFIX: 'Manual' };
+    expect((await cli(['step-functions', 'create', 'stopped_flow.ts'], other)).code).toBe(0);
+    const started = await cli(['step-functions', 'trigger', 'stopped_flow.ts'], other);
+    const runId = (/Run (sfn-[0-9a-f-]+) /.exec(started.stdout) as RegExpExecArray)[1] as string;
+    await running(runId, 'slow');
+    const terminated = await cli(['step-functions', 'terminate', 'stopped_flow.ts', runId], other);
+    expect([terminated.code, terminated.stdout, terminated.stderr]).toEqual([0, `Run ${runId} of StoppedFlow is terminated (Step Functions stops its jobs) and recorded failed.\n`, '']);
+    const stopped = await settled((e) => `sfn-${e.name}` === runId);
+    expect(stopped.execution).toMatchObject({ status: 'ABORTED', error: 'FlowKit.Terminated' });
+    expect((await cli(['list', 'runs', 'StoppedFlow'])).stdout).toMatch(new RegExp(`${runId}.*failed`));
+    const again = await cli(['step-functions', 'terminate', 'stopped_flow.ts', runId], other);
+    expect([again.code, again.stderr.split('\n')[0]]).toEqual([1, `Run ${runId} of StoppedFlow is not running: it ended ABORTED.`]);
+    const unknown = await cli(['step-functions', 'terminate', 'stopped_flow.ts', '42'], other);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([1, "'42' is not the id of a run started on Step Functions (those begin with sfn-)."]);
+
+    // Each run's slow job was terminated by Step Functions and left no process; its attempt says it was killed.
+    for (const run of [timedOut.runId, runId]) {
+      const [slow] = jobsOf(run, 'slow');
+      while (slow && jobsOf(run, 'slow')[0]?.status !== 'FAILED') await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(jobsOf(run, 'slow')[0]?.statusReason).toMatch(/^The Task state in AWS Step Functions execution \[arn:aws:states:.*\] which was managing this resource was aborted$/);
+      expect(processesOf(slow?.jobId as string)).toEqual([]);
+      const stderr = await cli(['logs', 'StoppedFlow', `${run}/slow/t`, '--stderr']);
+      expect(stderr.stdout).toContain('FlowKit: the task was killed by SIGTERM.');
+    }
+
+    // A run recorded failed resumes here: start is cloned, slow and end run locally.
+    const resumed = await cli(['resume', 'stopped_flow.ts', '--origin-run-id', timedOut.runId]);
+    expect([resumed.code, resumed.stderr]).toEqual([0, expect.not.stringContaining('rror')]);
+    expect(resumed.stdout).toContain(`Cloned the finished task ${timedOut.runId}/start/t.`);
+    expect(resumed.stdout).toContain('done start,slow');
   }, 240000);
 
   test.concurrent('branch: a Parallel whose join finds both inputs; artifacts equal a local run', async () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
-import { PluginError, formatTable, integer, numberOption, validateTags, type CliContext, type CliExtension, type CommandLine, type Config, type PreparedFlow } from '@flowkit/core/plugin';
+import { PluginError, integer, numberOption, validateTags, type CliContext, type CliExtension, type CommandLine, type Config } from '@flowkit/core/plugin';
 import { deployedStateMachine, findStateMachine, requireCredentials, stateMachineName, withSfn } from './client';
 import { compileFlow } from './deploy';
 import { applySchedule, deleteSchedule, flowSchedule, scheduleRole } from './eventbridge';
 import { includeFiles } from './includedFiles';
 import { givenParameters } from './parameters';
+import { STATUSES, listExecutions, terminateRun } from './runs';
 import { sfnSdk } from './sdk';
 import { StepFunctionsSettings } from './settings';
 
@@ -97,28 +97,12 @@ async function trigger(context: CliContext, args: Record<string, unknown>): Prom
   if (runIdFile !== undefined) writeFileSync(runIdFile, `sfn-${executionName}`);
 }
 
-const STATUSES: Record<string, ExecutionStatus> = { running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED' };
-
 async function listRuns(context: CliContext, args: Record<string, unknown>): Promise<void> {
-  const flow = await prepare(context, args);
-  const wanted = Object.keys(STATUSES).filter((status) => args[status] === true);
-  if (wanted.length > 1) throw new PluginError(`Give one of --${wanted.join(', --')}.`, { hint: 'or none, for every run' });
-  const rows = await withSfn(context.config, async (client) => executions(client, context.config, flow, wanted[0] === undefined ? undefined : STATUSES[wanted[0]]));
-  process.stdout.write(rows.length === 1 ? `No runs of ${flow.graph.flowName} on Step Functions match.\n` : `${formatTable(rows)}\n`);
+  await listExecutions(await prepare(context, args), context.config, Object.keys(STATUSES).filter((status) => args[status] === true));
 }
 
-async function executions(client: SFNClient, config: Config, flow: PreparedFlow, statusFilter: ExecutionStatus | undefined): Promise<string[][]> {
-  const stateMachineArn = await deployedStateMachine(client, stateMachineName(config, flow.graph.flowName));
-  const rows = [['RUN ID', 'STATUS', 'STARTED', 'STOPPED']];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new (sfnSdk().ListExecutionsCommand)({ stateMachineArn, statusFilter, nextToken }));
-    for (const execution of page.executions ?? []) {
-      rows.push([`sfn-${execution.name}`, execution.status ?? '', execution.startDate?.toISOString() ?? '', execution.stopDate?.toISOString() ?? '']);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return rows;
+async function terminate(context: CliContext, args: Record<string, unknown>): Promise<void> {
+  await terminateRun(await prepare(context, args), context.config, String(args['run-id']), String(args.flow));
 }
 
 async function remove(context: CliContext, args: Record<string, unknown>): Promise<void> {
@@ -174,8 +158,14 @@ export function stepFunctionsCli(): CliExtension {
                 .option('failed', { type: 'boolean', describe: 'Only failed runs' }),
             run(listRuns),
           )
+          .command(
+            'terminate <flow> <run-id>',
+            'Stop a running run (its jobs are terminated) and record it failed',
+            (c) => flowArgument(c).positional('run-id', { type: 'string', describe: 'The run (sfn-...)', demandOption: true }),
+            run(terminate),
+          )
           .command('delete <flow>', "Delete the flow's state machine", flowArgument, run(remove))
-          .demandCommand(1, 'Say what to do: flowkit step-functions create|trigger|list-runs|delete'),
+          .demandCommand(1, 'Say what to do: flowkit step-functions create|trigger|list-runs|terminate|delete'),
       );
     },
   };
