@@ -4,7 +4,7 @@
  * the `flowkit` process) and how many API requests it makes per task (pod logs excluded), beside the same fan-out
  * run locally — the Batch rows' twin.
  */
-import { KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
+import { KubeTestServer } from '@flowkit/test-servers';
 import { S3TestServer } from '../../test/helpers/s3server';
 import { cpuOf } from './batch';
 import type { Row } from './stats';
@@ -13,11 +13,7 @@ export async function benchKubernetes(flowkitBin: string, flowFile: string, work
   const s3 = await S3TestServer.start(['bench']);
   const kube = await KubeTestServer.start({ stateDelayMs: 20 });
   try {
-    const k8s = loadKubernetesClient();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(kube.kubeconfig());
-    const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body });
+    await kube.createSecret('s3-credentials', { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
     const args = ['run', flowFile, '--width', String(width), '--max-workers', '32', '--max-num-splits', String(width), '--quiet'];
     const local = await cpuOf(flowkitBin, args, { FLOWKIT_DATASTORE_SYSROOT_LOCAL: `${workDir}/.flowkit-kube-bench` }, workDir);
     const env = {

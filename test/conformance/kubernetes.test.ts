@@ -1,4 +1,4 @@
-import { KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
+import { KubeTestServer } from '@flowkit/test-servers';
 import { describeComputeContext } from '../helpers/computeContext';
 
 /**
@@ -8,10 +8,6 @@ import { describeComputeContext } from '../helpers/computeContext';
  */
 describeComputeContext('kubernetes', async () => {
   const kube = await KubeTestServer.start({ stateDelayMs: 5, gracePeriodMs: 1000 });
-  const k8s = loadKubernetesClient();
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kube.kubeconfig());
-  const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
-  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body });
+  await kube.createSecret('s3-credentials', { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   return { env: { KUBECONFIG: kube.kubeconfig(), FLOWKIT_KUBERNETES_SECRETS: 's3-credentials' }, stop: () => kube.stop() };
 });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
+import { KubeTestServer } from '@flowkit/test-servers';
 import { computeProject, eventually, secretFlow, squareFlow } from '../helpers/compute';
 import { flowkit, startUntil } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
@@ -29,14 +29,9 @@ describe('@kubernetes', () => {
     s3 = await S3TestServer.start(['flowkit']);
     kube = await KubeTestServer.start({ stateDelayMs: 5, gracePeriodMs: 500, unpullableImages: [UNPULLABLE], nodeCapacity: { cpu: '8' } });
     // The pods' S3 credentials, as a cluster admin would store them: a Secret the Jobs reference by name.
-    const k8s = loadKubernetesClient();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(kube.kubeconfig());
-    const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedSecret({ namespace: 'default', body });
+    await kube.createSecret('s3-credentials', { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
     // A secret setting, stored under its own name as a key.
-    await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'flowkit-auth' }, stringData: { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY } } });
+    await kube.createSecret('flowkit-auth', { FLOWKIT_SERVICE_AUTH_KEY: AUTH_KEY });
     env = {
       ...projectEnv,
       ...s3.env('s3://flowkit/kube'),

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BatchTestServer, KubeTestServer, loadKubernetesClient } from '@flowkit/test-servers';
+import { BatchTestServer, KubeTestServer } from '@flowkit/test-servers';
 import { REPO_ROOT, runNode } from '../helpers/flowkit';
 import { S3TestServer } from '../helpers/s3server';
 
@@ -175,11 +175,7 @@ test('`npm i @flowkit/compute-kube @flowkit/datastore-s3` is all a project adds 
   const s3 = await S3TestServer.start(['flowkit']);
   const kube = await KubeTestServer.start({ stateDelayMs: 5 });
   try {
-    const k8s = loadKubernetesClient();
-    const config = new k8s.KubeConfig();
-    config.loadFromFile(kube.kubeconfig());
-    const body = { metadata: { name: 's3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } };
-    await config.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body });
+    await kube.createSecret('s3-credentials', { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
     const dir = await installedProject({ 'package.json': JSON.stringify({ name: 'blank-kube', version: '1.0.0', private: true }), 'flow.ts': FLOW }, [...LOCAL_PACKAGES, ...KUBE_PACKAGES]);
     const env = { ...s3.env('s3://flowkit/installed-kube'), KUBECONFIG: kube.kubeconfig(), FLOWKIT_KUBERNETES_SECRETS: 's3-credentials', FLOWKIT_DEFAULT_DATASTORE: 's3' };
     const run = await installedFlowkit(dir, ['run', 'flow.ts', '--with', 'kubernetes'], { env });

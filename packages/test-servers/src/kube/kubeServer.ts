@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admitNamespace } from './admit';
+import { loadKubernetesClient } from './clientNode';
 import { JobController } from './jobController';
 import { Kubelet } from './kubelet';
 import { ObjectStore } from './objects';
@@ -129,6 +130,14 @@ export class KubeTestServer {
     ].join('\n');
     writeFileSync(path, yaml);
     return path;
+  }
+
+  /** Stores a Secret as a cluster admin would (`kubectl create secret generic`), through the real client. */
+  async createSecret(name: string, stringData: Record<string, string>, namespace = 'default'): Promise<void> {
+    const k8s = loadKubernetesClient();
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(this.kubeconfig());
+    await config.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace, body: { metadata: { name }, stringData } });
   }
 
   /** The kubelet evicts the pod: its process is SIGKILLed, the pod fails with reason `Evicted`. */
