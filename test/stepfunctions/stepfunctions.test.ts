@@ -47,7 +47,8 @@ describe('step-functions', () => {
   });
 
   beforeAll(async () => {
-    stack = await startStepFunctionsStack({ root: 's3://flowkit/sfn', queue: QUEUE, batch: { minimumTimeoutSeconds: 1, secrets: { [AUTH_KEY_ARN]: AUTH_KEY } } });
+    // A terminated job's bootstrap saves its logs before it exits: give it a grace nearer ECS's 30 s than the stack's.
+    stack = await startStepFunctionsStack({ root: 's3://flowkit/sfn', queue: QUEUE, batch: { minimumTimeoutSeconds: 1, stopTimeoutMs: 10000, secrets: { [AUTH_KEY_ARN]: AUTH_KEY } } });
     ({ s3, batch, sfn, scheduler } = stack);
     authService = await startService({ databaseUrl: await stack.postgres.createDatabase('sfn_auth'), authToken: AUTH_KEY });
     env = { ...projectEnv, ...stack.env, FLOWKIT_EVENTS_SFN_ACCESS_IAM_ROLE: EVENTS_ROLE };
