@@ -12,6 +12,8 @@ export interface SeenRequest {
   path: string;
   /** What the client got; 503 for a throttled request. */
   status: number;
+  /** A Signature V4 header checked against the AWS SDK's signer (s3rver checks none). */
+  sigv4?: 'valid' | 'invalid' | `unchecked: ${string}`;
 }
 
 /**

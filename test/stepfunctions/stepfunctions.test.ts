@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
@@ -238,6 +239,23 @@ describe('step-functions', () => {
     const stored = await artifacts('BranchFlow', run.runId);
     expect(Object.keys(stored).sort()).toEqual(['end', 'join', 'left', 'right', 'start']);
     expect(stored).toEqual(await artifacts('BranchFlow', local));
+
+    // The state machine names its code package by location, never by a presigned URL (those expire in 7 days at
+    // most): each job read it signing with its role's credentials, each signature the one the AWS SDK makes.
+    const definition = JSON.stringify(sfn.definition('BranchFlow'));
+    expect(definition).not.toContain('X-Amz-Signature');
+    const manifest = (/"(s3:\/\/flowkit\/sfn\/[^"]+)","[0-9a-f]{64}"/.exec(definition) as RegExpExecArray)[1] as string;
+    const requests = await s3.requests();
+    const reads = requests.filter((r) => r.method === 'GET' && r.path === manifest.slice('s3:/'.length));
+    expect(reads.length).toBeGreaterThanOrEqual(5);
+    expect(reads.map((r) => [r.status, r.sigv4])).toEqual(reads.map(() => [200, 'valid']));
+    expect(requests.filter((r) => r.sigv4 !== undefined && r.sigv4 !== 'valid')).toEqual([]);
+    // The check is real: the SDK's own request signed with another secret is caught.
+    const forger = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'wrong' } });
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(manifest) as RegExpExecArray;
+    await forger.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    forger.destroy();
+    expect((await s3.requests()).filter((r) => r.sigv4 === 'invalid').map((r) => r.path)).toEqual([expect.stringContaining(key as string)]);
   }, 240000);
 
   test.concurrent('IncludeFile: the default file is read at create, a file given to trigger at trigger; the job reads them from the datastore', async () => {

@@ -14,7 +14,7 @@ import {
 import { jobResources, type BatchAttributes } from './attributes';
 import { BatchJob, type JobClients } from './batchJob';
 import { batchClient, logsClient } from './clients';
-import { BOOTSTRAP_VARIABLE, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
+import { BOOTSTRAP_COMMAND, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
 import { JobWatcher } from './jobWatcher';
 import { batchSdk } from './sdk';
 import { BatchSettings, batchSecrets, type BatchSecret } from './settings';
@@ -87,7 +87,7 @@ class BatchSession {
           jobDefinition,
           containerOverrides: {
             // The bootstrap's source rides in the job definition: the command holds only its arguments.
-            command: ['node', '-e', `eval(process.env.${BOOTSTRAP_VARIABLE})`, ...command.bootstrap.args],
+            command: [...BOOTSTRAP_COMMAND, ...command.bootstrap.args],
             environment: Object.entries(command.env).map(([name, value]) => ({ name, value })),
           },
           timeout: task.timeoutSeconds === undefined ? undefined : { attemptDurationSeconds: attemptDurationSeconds(task.timeoutSeconds) },

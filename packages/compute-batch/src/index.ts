@@ -20,6 +20,6 @@ export const plugin: FlowKitPlugin = {
 };
 
 /* For schedulers that compile a flow to Batch jobs (Step Functions): the same job definitions, clients and names as a run's. */
-export { BOOTSTRAP_VARIABLE, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
+export { BOOTSTRAP_COMMAND, JobDefinitions, attemptDurationSeconds, jobDefinitionFor } from './jobDefinitions';
 export { jobResources } from './attributes';
 export { batchClient } from './clients';

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { BatchClient, ContainerProperties, RegisterJobDefinitionCommandInput } from '@aws-sdk/client-batch';
 import { TMPFS_PATH, type BatchAttributes } from './attributes';
 import { batchSdk } from './sdk';
 import type { BatchSecret } from './settings';
 
-/** Where the job definition keeps the bootstrap's source: the submitted command stays small (ECS allows 8 KiB). */
+/**
+ * Where the job definition keeps the bootstrap's source, gzipped and in base64 (a third smaller than the JSON-escaped
+ * source, in what ECS may count of a job's 8 KiB of overrides), so the submitted command stays small.
+ */
 export const BOOTSTRAP_VARIABLE = 'FLOWKIT_BOOTSTRAP';
+
+/** The command that runs the bootstrap the job definition keeps, followed by the bootstrap's arguments. */
+export const BOOTSTRAP_COMMAND = ['node', '-e', `eval(require('zlib').gunzipSync(Buffer.from(process.env.${BOOTSTRAP_VARIABLE},'base64'))+'')`];
 
 /**
  * The job definition of a step's jobs: image, roles, resources, volumes and the bootstrap. It is named by the
@@ -32,7 +39,7 @@ export function jobDefinitionFor(
       ...(resources.gpu > 0 ? [{ type: 'GPU' as const, value: String(resources.gpu) }] : []),
     ],
     environment: [
-      { name: BOOTSTRAP_VARIABLE, value: bootstrapSource },
+      { name: BOOTSTRAP_VARIABLE, value: gzipSync(bootstrapSource, { level: 9 }).toString('base64') },
       ...(attributes.tmpfs ? [{ name: 'TMPDIR', value: TMPFS_PATH }] : []),
     ],
     secrets: secrets.length > 0 ? secrets : undefined,

@@ -6,11 +6,12 @@
  * imports then resolve) and runs the task there, with its output copied to this process's own (what a backend's log
  * stream shows) and to files, then runs the package's `finish` entry, which saves those logs and the attempt's
  * records to the datastore. It exits as the task did. Node's builtins only: it runs before any FlowKit code exists here.
+ * URLs are presigned (or file://), or s3:// read with the job's own AWS credentials (see getS3).
  * With FLOWKIT_TASK_TIMEOUT_SECONDS (runtime's TASK_TIMEOUT_VAR), it keeps the step's @timeout itself: an engine that
  * runs the job has no scheduler to do it, and from here the kill cannot be held off by user code blocking its thread.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
@@ -26,17 +27,77 @@ function shown(url: string): string {
   return url.split('?')[0] as string;
 }
 
-function fetchOnce(url: string): Promise<Buffer> {
-  if (url.startsWith('file://')) return Promise.resolve(readFileSync(fileURLToPath(url)));
-  const get = url.startsWith('https://') ? httpsGet : httpGet;
+/** An HTTP(S) GET's status and body. */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+  const getter = url.startsWith('https://') ? httpsGet : httpGet;
   return new Promise((resolve, reject) => {
-    get(url, (response) => {
+    getter(url, { headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
-      response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${response.statusCode}`))));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
     }).on('error', reject);
   });
+}
+
+async function fetchOnce(url: string): Promise<Buffer> {
+  if (url.startsWith('file://')) return readFileSync(fileURLToPath(url));
+  const { status, body } = url.startsWith('s3://') ? await getS3(url) : await get(url);
+  // S3 says why in its error document (AccessDenied, NoSuchKey).
+  const code = /<Code>(\w+)<\/Code>/.exec(body.toString('utf8'))?.[1];
+  if (status !== 200) throw new Error(`HTTP ${status}${code ? ` ${code}` : ''}`);
+  return body;
+}
+
+interface AwsCredentials {
+  id: string;
+  secret: string;
+  token?: string;
+}
+
+let credentials: Promise<AwsCredentials> | undefined;
+
+/** The environment's AWS credentials, else the container's role (ECS, Batch): what the SDK would find there. */
+function awsCredentials(): Promise<AwsCredentials> {
+  credentials ??= (async () => {
+    const env = process.env;
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { id: env.AWS_ACCESS_KEY_ID, secret: env.AWS_SECRET_ACCESS_KEY, token: env.AWS_SESSION_TOKEN };
+    const uri = env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI && `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`);
+    if (!uri) throw new Error('no AWS credentials (give the job a role)');
+    const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+    const { status, body } = await get(uri, token ? { Authorization: token } : {});
+    if (status !== 200) throw new Error(`the container credentials endpoint answered HTTP ${status}`);
+    const role = JSON.parse(body.toString('utf8')) as { AccessKeyId: string; SecretAccessKey: string; Token?: string };
+    return { id: role.AccessKeyId, secret: role.SecretAccessKey, token: role.Token };
+  })();
+  credentials.catch(() => (credentials = undefined));
+  return credentials;
+}
+
+const hmac = (key: string | Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * GET of `s3://bucket/key`, signed (AWS Signature Version 4, header form) with the job's credentials: a deployed
+ * state machine outlives any presigned URL. Endpoint and region as datastore-s3 takes them (FLOWKIT_S3_ENDPOINT_URL,
+ * path-style; FLOWKIT_S3_REGION), else the bucket's virtual host in AWS_REGION.
+ */
+async function getS3(url: string): Promise<{ status: number; body: Buffer }> {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(url) ?? [];
+  const env = process.env;
+  const region = env.FLOWKIT_S3_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const path = (key as string).split('/').map(rfc3986).join('/');
+  const endpoint = env.FLOWKIT_S3_ENDPOINT_URL?.replace(/\/+$/, '');
+  const target = new URL(endpoint ? `${endpoint}/${bucket}/${path}` : `https://${bucket}.s3.${region}.amazonaws.com/${path}`);
+  const { id, secret, token } = await awsCredentials();
+  const time = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
+  const scope = `${time.slice(0, 8)}/${region}/s3/aws4_request`;
+  const headers: Record<string, string> = { host: target.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': time, ...(token && { 'x-amz-security-token': token }) };
+  const names = Object.keys(headers);
+  const canonical = ['GET', target.pathname, '', ...names.map((name) => `${name}:${headers[name]}`), '', names.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const signing = [time.slice(0, 8), region, 's3', 'aws4_request'].reduce<string | Buffer>((k, part) => hmac(k, part), `AWS4${secret}`);
+  const signature = createHmac('sha256', signing).update(['AWS4-HMAC-SHA256', time, scope, createHash('sha256').update(canonical).digest('hex')].join('\n')).digest('hex');
+  return get(target.href, { ...headers, Authorization: `AWS4-HMAC-SHA256 Credential=${id}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` });
 }
 
 async function fetchBytes(url: string): Promise<Buffer> {

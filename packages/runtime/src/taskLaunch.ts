@@ -102,8 +102,8 @@ export class TaskLaunches {
         const sha = sha256(archive);
         const key = await store.saveCodePackageFiles(sha, archive);
         // publish() made sure the datastore makes URLs.
-        const sign = (storage.url as NonNullable<DataStore['url']>).bind(storage);
-        return publishManifest({ ...published.parts, environment: { sha, url: await sign(key, URL_SECONDS) } }, store, sign);
+        const sign = presigned(storage);
+        return publishManifest({ ...published.parts, environment: { sha, url: await sign(key) } }, store, sign);
       })();
       this.manifests.set(environmentDir ?? '', publishing);
     }
@@ -141,39 +141,46 @@ export interface PublishedPackage {
   manifest: PublishedBlob;
 }
 
+/** How a task elsewhere is told where a stored part is: a URL the bootstrap reads, from the part's datastore key. */
+export type PartAddress = (key: string) => Promise<string>;
+
+/** Presigned URLs, valid URL_SECONDS: a run's tasks start well within that (the datastore makes URLs). */
+const presigned = (storage: DataStore): PartAddress => (key) => (storage.url as NonNullable<DataStore['url']>).call(storage, key, URL_SECONDS);
+
 /**
  * Stores a run's code package (the bundle, and the files asked for by suffix as one archive), its source map and the
  * manifest listing them in the datastore, each addressed by its content (stored once), with URLs a task elsewhere
- * fetches them through.
+ * fetches them through: presigned for 7 days unless `address` says otherwise (a deployment that outlives them names
+ * `s3://` locations, which the bootstrap reads with the job's credentials).
  */
-export async function publishCodePackage(codePackage: CodePackage, store: FlowDataStore, storage: DataStore, datastoreName: string): Promise<PublishedPackage> {
-  if (!storage.url) {
+export async function publishCodePackage(codePackage: CodePackage, store: FlowDataStore, storage: DataStore, datastoreName: string, address?: PartAddress): Promise<PublishedPackage> {
+  if (!address && !storage.url) {
     throw new DataStoreError(`The '${datastoreName}' datastore cannot hand a task on another machine the code package (it makes no URLs).`, {
       hint: 'run with a datastore that can, e.g. --datastore s3',
     });
   }
-  const sign = storage.url.bind(storage);
+  const sign = address ?? presigned(storage);
   const publishFiles = async (): Promise<PublishedBlob | undefined> => {
     if (!codePackage.files?.length) return undefined;
     const archive = packFiles(codePackage.files);
     const sha = sha256(archive);
     const key = await store.saveCodePackageFiles(sha, archive);
-    return { sha, key, url: await sign(key, URL_SECONDS) };
+    return { sha, key, url: await sign(key) };
   };
   // Addressed by the file's own bytes (CodePackage.sha is esbuild's output, before the source map line).
   const code = readFileSync(codePackage.path);
   const sha = sha256(code);
   const key = await store.saveCodePackage(sha, code, readFileSync(`${codePackage.path}.map`));
-  const [url, map, files] = await Promise.all([sign(key, URL_SECONDS), sign(`${key}.map`, URL_SECONDS), publishFiles()]);
+  const [url, map, files] = await Promise.all([sign(key), sign(`${key}.map`), publishFiles()]);
   const parts: BootstrapManifest = { code: { url, sha }, map, ...(files && { files: { url: files.url, sha: files.sha } }) };
   return { codePackage: { sha, key, url, ...(files && { files }) }, parts, manifest: await publishManifest(parts, store, sign) };
 }
 
-async function publishManifest(parts: BootstrapManifest, store: FlowDataStore, sign: NonNullable<DataStore['url']>): Promise<PublishedBlob> {
+async function publishManifest(parts: BootstrapManifest, store: FlowDataStore, sign: PartAddress): Promise<PublishedBlob> {
   const json = Buffer.from(JSON.stringify(parts));
   const sha = sha256(json);
   const key = await store.saveCodePackageManifest(sha, json);
-  return { sha, key, url: await sign(key, URL_SECONDS) };
+  return { sha, key, url: await sign(key) };
 }
 
 let bootstrap: string | undefined;

@@ -37,7 +37,9 @@ export async function compileFlow(flow: PreparedFlow, config: Config, options: D
   const { storage } = openBackends(options.backends, config, flow.flowDir);
   const { bucket, prefix } = s3Location(storage.root);
   const store = new FlowDataStore(storage, flow.graph.flowName, registry.serializers());
-  const manifest = options.onlyJson ? UNPUBLISHED : (await publishCodePackage(flow.codePackage, store, storage, names.datastoreName)).manifest;
+  // The state machine outlives any presigned URL: its jobs read the package by location, with their role's credentials.
+  const located = async (key: string) => `${storage.root.replace(/\/+$/, '')}/${key}`;
+  const manifest = options.onlyJson ? UNPUBLISHED : (await publishCodePackage(flow.codePackage, store, storage, names.datastoreName, located)).manifest;
   const parameters = options.onlyJson ? options.parameters : await includeFiles(flow, options.parameters, config, options.backends, true);
   const [, , bootstrapSource, ...bootstrapArgs] = bootstrapArgv(manifest, []) as [string, string, string, ...string[]];
   const jobs = new Map(flow.graph.order.map((step) => [step, jobOf(flow, step, bootstrapSource, secrets)]));

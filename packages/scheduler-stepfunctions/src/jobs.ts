@@ -1,4 +1,4 @@
-import { BOOTSTRAP_VARIABLE, attemptDurationSeconds } from '@flowkit/compute-batch';
+import { BOOTSTRAP_COMMAND, attemptDurationSeconds } from '@flowkit/compute-batch';
 import type { LaunchPlan } from '@flowkit/core/plugin';
 import { TASK_TIMEOUT_VAR } from '@flowkit/runtime';
 import { formatLiteral, type Json } from './asl';
@@ -83,7 +83,7 @@ export class BatchJobs implements JobParameters {
       JobDefinition: definition,
       ContainerOverrides: {
         // The bootstrap's source rides in the job definition, as for a run's Batch jobs.
-        Command: ['node', '-e', `eval(process.env.${BOOTSTRAP_VARIABLE})`, ...d.bootstrapArgs, ...args],
+        Command: [...BOOTSTRAP_COMMAND, ...d.bootstrapArgs, ...args],
         Environment: Object.entries({ ...d.env(jobOf), ...env }).map(([Name, Value]) => ({ Name, Value })),
       },
       Parameters: parameters,
