@@ -35,7 +35,9 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
       const first = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const total = first.ContentLength ?? 0;
       const data = Buffer.allocUnsafe(total);
-      const streamed = await readInto(first.Body as Readable, data, 0, total < LARGE_OBJECT_BYTES ? total : PART_BYTES);
+      // A small body is read to its end, so its connection goes back to the pool: stopping at its last byte
+      // destroyed the socket, and every GET opened a new connection.
+      const streamed = await readInto(first.Body as Readable, data, 0, total < LARGE_OBJECT_BYTES ? Infinity : PART_BYTES);
       if (total < LARGE_OBJECT_BYTES && streamed !== total) throw new Error(`got ${streamed} of ${total} bytes`);
       await readRanges(data, streamed, async (start, end) => {
         const part = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: first.ETag }));
