@@ -344,7 +344,9 @@ export class Scheduler {
       this.finished = true;
       return;
     }
-    const { transition } = await this.context.store.readAttempt(ref, attempt);
+    // A finished task took its step's declared transition (the task checks it); only a foreach's items are read back.
+    const step = this.context.graph.steps[ref.stepName];
+    const transition = step?.foreach ? (await this.context.store.readAttempt(ref, attempt)).transition : step && { next: step.next };
     if (!transition) return;
     const path = `${ref.stepName}/${ref.taskId}`;
     if (transition.foreach) {
