@@ -39,11 +39,11 @@ afterAll(async () => {
 describe('metadata service: schema and lifecycle', () => {
   test('health answers; migrations ran once and a second start applies none', async () => {
     const health = await api('GET', '/health');
-    expect(health).toEqual({ status: 200, body: { status: 'ok', schemaVersion: 2, heartbeatTimeoutSeconds: 60 } });
-    expect(service.output()).toContain('schema migrated to version 2 (applied 1, 2)');
+    expect(health).toEqual({ status: 200, body: { status: 'ok', schemaVersion: 3, heartbeatTimeoutSeconds: 60 } });
+    expect(service.output()).toContain('schema migrated to version 3 (applied 1, 2, 3)');
     const second = await startService({ databaseUrl });
     try {
-      expect(second.output()).toContain('schema at version 2');
+      expect(second.output()).toContain('schema at version 3');
       expect(second.output()).not.toContain('applied');
     } finally {
       expect(await second.stop()).toBe(0);
@@ -53,7 +53,7 @@ describe('metadata service: schema and lifecycle', () => {
     await client.connect();
     const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
     await client.end();
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 
   test('the database URL is required and its password never printed', async () => {
@@ -273,6 +273,10 @@ describe('metadata service: heartbeats and auth', () => {
     try {
       const dead = (await call('POST', '/flows/Beat/runs', { user: 'a' })).runId;
       const alive = (await call('POST', '/flows/Beat/runs', { user: 'a' })).runId;
+      // An orchestrator's run (its id given) has no scheduler to send heartbeats: only its silent task is failed.
+      const engine = (await call('POST', '/flows/Beat/runs', { user: 'a', runId: 'sfn-engine' })).runId;
+      const engineTask = (await call('POST', `/flows/Beat/runs/${engine}/steps/start/tasks`, {})).taskId;
+      await call('POST', `/flows/Beat/runs/${engine}/steps/start/tasks/${engineTask}/attempts/0/start`);
       const deadTask = (await call('POST', `/flows/Beat/runs/${dead}/steps/start/tasks`, {})).taskId;
       const aliveTask = (await call('POST', `/flows/Beat/runs/${alive}/steps/start/tasks`, {})).taskId;
       await call('POST', `/flows/Beat/runs/${dead}/steps/start/tasks/${deadTask}/attempts/0/start`);
@@ -287,6 +291,8 @@ describe('metadata service: heartbeats and auth', () => {
       expect(lost.attempts[0].error).toContain('no heartbeat');
       expect(await call('GET', `/flows/Beat/runs/${alive}`)).toMatchObject({ status: 'running' });
       expect(await call('GET', `/flows/Beat/runs/${alive}/steps/start/tasks/${aliveTask}`)).toMatchObject({ status: 'running' });
+      expect(await call('GET', `/flows/Beat/runs/${engine}`)).toMatchObject({ status: 'running' });
+      expect(await call('GET', `/flows/Beat/runs/${engine}/steps/start/tasks/${engineTask}`)).toMatchObject({ status: 'failed' });
       expect(short.output()).toContain('marked 1 run(s)');
     } finally {
       await short.stop();

@@ -198,3 +198,22 @@ export default class StoppedFlow extends FlowSpec {
   }
 }
 `;
+
+/** A step that runs for several heartbeat timeouts of a metadata service that reaps silent runs and tasks. */
+export const LONG_STEP_FLOW = `
+import { FlowSpec, step } from '@flowkit/core';
+
+export default class LongStepFlow extends FlowSpec {
+  declare napped: boolean;
+
+  @step start() {
+    this.next(this.nap);
+  }
+  @step async nap() {
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    this.napped = true;
+    this.next(this.end);
+  }
+  @step end() {}
+}
+`;

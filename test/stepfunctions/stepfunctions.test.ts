@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { flowkit, project } from '../helpers/flowkit';
 import { startService, type TestService } from '../helpers/service';
 import { startStepFunctionsStack, type StepFunctionsStack } from '../helpers/stepFunctionsStack';
-import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, STOPPED_FLOW, TIMEOUT_FLOW, scheduledFlow } from './flows';
+import { BRANCH_FLOW, INCLUDE_FLOW, LINEAR_FLOW, LONG_STEP_FLOW, NESTED_FOREACH_FLOW, SECRET_FLOW, STOPPED_FLOW, TIMEOUT_FLOW, scheduledFlow } from './flows';
 
 import { expectValidAsl } from './asl';
 
@@ -39,6 +39,7 @@ describe('step-functions', () => {
     'secret_flow.ts': SECRET_FLOW,
     'timeout_flow.ts': TIMEOUT_FLOW,
     'stopped_flow.ts': STOPPED_FLOW,
+    'long_step_flow.ts': LONG_STEP_FLOW,
     'no_credentials_flow.ts': scheduledFlow('NoCredentialsFlow', ''),
     'bad_cron_flow.ts': scheduledFlow('BadCronFlow', "@schedule({ cron: '0 12 * * *' })"),
     'bad_timezone_flow.ts': scheduledFlow('BadTimezoneFlow', "@schedule({ daily: true, timezone: 'Mars/Olympus' })"),
@@ -230,6 +231,38 @@ describe('step-functions', () => {
     expect(resumed.stdout).toContain(`Cloned the finished task ${timedOut.runId}/start/t.`);
     expect(resumed.stdout).toContain('done start,slow');
   }, 240000);
+
+  test.concurrent('a service that fails silent runs after 2 s: a run the engine drives is never failed for want of a scheduler, its 8 s task keeps itself alive', async () => {
+    const reaping = await startService({ databaseUrl: await stack.postgres.createDatabase('sfn_heartbeats'), heartbeatTimeout: 2 });
+    try {
+      const service = { FLOWKIT_SERVICE_URL: reaping.url, FLOWKIT_HEARTBEAT_SECONDS: '0.5' };
+      const created = await cli(['step-functions', 'create', 'long_step_flow.ts'], service);
+      expect([created.code, created.stderr]).toEqual([0, '']);
+      const started = await cli(['step-functions', 'trigger', 'long_step_flow.ts'], service);
+      expect([started.code, started.stderr]).toEqual([0, '']);
+      const runId = (/Run (sfn-[0-9a-f-]+) /.exec(started.stdout) as RegExpExecArray)[1] as string;
+      const execution = sfn.executions().find((e) => `sfn-${e.name}` === runId);
+      // What the service says of the run and its nap task, every 0.5 s while the execution runs.
+      const seen = new Set<string>();
+      let ended = false;
+      void execution?.settled.then(() => (ended = true));
+      while (!ended) {
+        const run = await fetch(`${reaping.url}/v1/flows/LongStepFlow/runs/${runId}`).then((r) => (r.ok ? r.json() : undefined));
+        const tasks = await fetch(`${reaping.url}/v1/flows/LongStepFlow/runs/${runId}/steps/nap/tasks`).then((r) => (r.ok ? r.json() : { items: [] }));
+        if (run) seen.add(`run ${run.status}`);
+        for (const task of tasks.items) seen.add(`nap ${task.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(execution?.status).toBe('SUCCEEDED');
+      expect([...seen].filter((state) => state.endsWith('failed'))).toEqual([]);
+      expect(seen).toContain('run running');
+      expect(seen).toContain('nap running');
+      expect(await fetch(`${reaping.url}/v1/flows/LongStepFlow/runs/${runId}`).then((r) => r.json())).toMatchObject({ status: 'succeeded' });
+      expect(reaping.output()).not.toContain('marked');
+    } finally {
+      await reaping.stop();
+    }
+  });
 
   test.concurrent('branch: a Parallel whose join finds both inputs; artifacts equal a local run', async () => {
     await create('branch_flow.ts');

@@ -56,6 +56,15 @@ export class Config {
     return value === undefined || value === '' ? undefined : value;
   }
 
+  /** A setting that is a positive number of seconds, `fallback` when unset; anything else is refused, naming it. */
+  seconds(name: string, fallback: number): number {
+    const text = this.get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!(value > 0)) throw new ConfigError(`${name} must be a positive number of seconds, got ${JSON.stringify(text)}.`, { hint: `e.g. ${name}=${fallback}` });
+    return value;
+  }
+
   /** A copy with some settings replaced (command-line options win over everything). */
   with(overrides: Record<string, string | undefined>): Config {
     const values = { ...this.values };

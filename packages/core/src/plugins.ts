@@ -73,7 +73,8 @@ export interface MetadataProvider {
   readonly name: string;
   /**
    * Records a new run. Its id is allocated, unless an orchestrator gives it (`runId`): then recording the same
-   * id again returns the run already recorded, so an engine may repeat the call.
+   * id again returns the run already recorded, so an engine may repeat the call, and no scheduler will send the
+   * run's heartbeats (its tasks send their own).
    */
   newRun(flowName: string, run: NewRun): Promise<RunRecord>;
   /** Allocates a task id unless one is given (the `_parameters` pseudo-task is task 0). */
@@ -99,8 +100,9 @@ export interface MetadataProvider {
   /** Throws a clear error when the provider cannot be reached; called before a run starts, so nothing is half-recorded. */
   check?(): Promise<void>;
   /**
-   * The scheduler of a run is alive and these tasks still run. A provider that tracks liveness (the service)
-   * marks a run and its running tasks failed when the calls stop; a local provider needs none of it.
+   * The scheduler of a run is alive and these tasks still run (a task an orchestrator runs sends its own, for
+   * itself). A provider that tracks liveness (the service) marks a run and its running tasks failed when the
+   * calls stop; a local provider needs none of it.
    */
   heartbeat?(flowName: string, runId: string, running: TaskRef[]): Promise<void>;
   /** The artifact index of a committed attempt, for providers that serve it beside the datastore's copy. */

@@ -188,7 +188,11 @@ export class MetadataDatabase {
     await this.pool.query('SELECT 1');
   }
 
-  /** A new run numbered 1, 2, 3... per flow; its id is that number unless an orchestrator gave one (then idempotent). */
+  /**
+   * A new run numbered 1, 2, 3... per flow; its id is that number unless an orchestrator gave one (then idempotent).
+   * An orchestrator's run has no scheduler to send its heartbeats (last_heartbeat NULL): the reaper leaves it alone,
+   * while its tasks, which send their own, are reaped as any others.
+   */
   newRun(flowName: string, run: NewRun, requestId?: string): Promise<RunRecord> {
     return this.once('run', requestId, async (client) => {
       const now = Date.now();
@@ -201,8 +205,8 @@ export class MetadataDatabase {
       const number = (rows[0] as { last_run_number: number }).last_run_number;
       const created = await client.query<RunRow>(
         `INSERT INTO runs (flow_name, run_id, run_number, user_name, created_at, tags, system_tags, origin_run_id, status, last_heartbeat)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $5) ON CONFLICT DO NOTHING RETURNING ${RUN_COLUMNS}`,
-        [flowName, run.runId ?? String(number), number, run.user, now, run.tags, run.systemTags, run.originRunId ?? null],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9) ON CONFLICT DO NOTHING RETURNING ${RUN_COLUMNS}`,
+        [flowName, run.runId ?? String(number), number, run.user, now, run.tags, run.systemTags, run.originRunId ?? null, run.runId === undefined ? now : null],
       );
       if (created.rows[0]) return runRecord(created.rows[0]);
       const existing = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE flow_name = $1 AND run_id = $2`, [flowName, run.runId]);
@@ -256,10 +260,10 @@ export class MetadataDatabase {
     });
   }
 
-  /** The run's scheduler is alive, and so are these of its tasks. */
+  /** The run's scheduler is alive, and so are these of its tasks (an orchestrator's run stays without a heartbeat of its own). */
   async heartbeat(flowName: string, runId: string, tasks: Array<{ stepName: string; taskId: string }>): Promise<void> {
     const now = Date.now();
-    const run = await this.pool.query('UPDATE runs SET last_heartbeat = $3 WHERE flow_name = $1 AND run_id = $2', [flowName, runId, now]);
+    const run = await this.pool.query('UPDATE runs SET last_heartbeat = CASE WHEN last_heartbeat IS NULL THEN NULL ELSE $3::bigint END WHERE flow_name = $1 AND run_id = $2', [flowName, runId, now]);
     if (run.rowCount === 0) throw runNotFound(flowName, runId);
     if (tasks.length === 0) return;
     await this.pool.query(

@@ -106,6 +106,11 @@ export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> =
     name: 'how a task died, when FlowKit recorded it for the task',
     sql: 'ALTER TABLE attempts ADD COLUMN died text;',
   },
+  {
+    version: 3,
+    name: "runs an engine drives have no scheduler's heartbeat (NULL: judged by their tasks' and the engine's word)",
+    sql: 'ALTER TABLE runs ALTER COLUMN last_heartbeat DROP NOT NULL;',
+  },
 ];
 
 /** Any number, as long as no other FlowKit migration uses it. */

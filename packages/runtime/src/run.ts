@@ -86,7 +86,7 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
     'event-logger': request.eventLoggers ?? names(request.config.get(Settings.eventLogger)),
     monitor: request.monitors ?? names(request.config.get(Settings.monitor)),
   });
-  const heartbeatSeconds = positiveSetting(request.config, Settings.heartbeatSeconds, 10);
+  const heartbeatSeconds = request.config.seconds(Settings.heartbeatSeconds, 10);
   await metadata.check?.();
   const store = new FlowDataStore(request.storage, graph.flowName, registry.serializers());
   // A missing bucket or bad credentials fail here, before a run is recorded or a task starts.
@@ -192,12 +192,4 @@ export async function runFlow(request: RunRequest): Promise<RunResult> {
 /** A comma-separated list of names (a setting), without blanks. */
 function names(text: string | undefined): string[] {
   return (text ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-}
-
-function positiveSetting(config: Config, name: string, fallback: number): number {
-  const text = config.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!(value > 0)) throw new ConfigError(`${name} must be a positive number of seconds, got ${JSON.stringify(text)}.`, { hint: `e.g. ${name}=${fallback}` });
-  return value;
 }

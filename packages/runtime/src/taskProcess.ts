@@ -8,7 +8,7 @@ import { resolveStepDecorators } from './decorators';
 import { executeTask } from './task/executor';
 import { bootstrapExitCause, diedOutcome } from './exits';
 import { readTaskRecords, writeTaskRecords } from './records';
-import { afterOrchestratedTask, failOrchestratedRun, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
+import { afterOrchestratedTask, failOrchestratedRun, heartbeatOrchestratedTask, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
 import { decodeFailedRunArgs, decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
 
 /** Where a task away from this machine keeps host-bound records: under its working directory, the bootstrap's scratch. */
@@ -61,13 +61,18 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
   const given = orchestrated ?? decodeTaskArgs(command);
   const { config, store, ref, metadata } = await openTask(graph, given, orchestrated !== undefined);
   const args = orchestrated ? await resolveOrchestratedTask(graph, orchestrated, store, metadata) : (given as TaskArgs);
-  await executeTask({ ...args, user: resolveUser(config) }, {
-    graph,
-    flowClass,
-    store,
-    metadata,
-    decorators: resolveStepDecorators(registry, flowClass, graph, args.stepName, args.withSpecs),
-  });
+  const stopHeartbeats = orchestrated ? heartbeatOrchestratedTask(metadata, ref, config) : undefined;
+  try {
+    await executeTask({ ...args, user: resolveUser(config) }, {
+      graph,
+      flowClass,
+      store,
+      metadata,
+      decorators: resolveStepDecorators(registry, flowClass, graph, args.stepName, args.withSpecs),
+    });
+  } finally {
+    stopHeartbeats?.();
+  }
   if (orchestrated) await afterOrchestratedTask(graph, ref, store, metadata);
 }
 
