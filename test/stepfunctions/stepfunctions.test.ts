@@ -196,8 +196,10 @@ describe('step-functions', () => {
     expect(listed.stdout).toMatch(new RegExp(`${timedOut.runId}\\s+TIMED_OUT`));
     expect(listed.stdout).toContain(`Run ${timedOut.runId} ended on Step Functions without recording it: recorded failed.`);
     expect((await cli(['list', 'runs', 'StoppedFlow'])).stdout).toMatch(new RegExp(`${timedOut.runId}.*failed`));
-    // Settled once: listing again records nothing.
+    // Settled once: listing again records nothing. A timed-out run is a failed one.
     expect((await cli(['step-functions', 'list-runs', 'stopped_flow.ts'])).stdout).not.toContain('recorded failed');
+    expect((await cli(['step-functions', 'list-runs', 'stopped_flow.ts', '--failed'])).stdout).toMatch(new RegExp(`${timedOut.runId}\\s+TIMED_OUT`));
+    expect((await cli(['step-functions', 'list-runs', 'stopped_flow.ts', '--running'])).stdout).toBe('No runs of StoppedFlow on Step Functions match.\n');
 
     // Another deployment of the flow (a prefix names its state machine), without a timeout, stopped by hand.
     const other = { FLOWKIT_SFN_STATE_MACHINE_PREFIX: 'Manual' };

@@ -155,7 +155,7 @@ export function stepFunctionsCli(): CliExtension {
               flowArgument(c)
                 .option('running', { type: 'boolean', describe: 'Only running runs' })
                 .option('succeeded', { type: 'boolean', describe: 'Only succeeded runs' })
-                .option('failed', { type: 'boolean', describe: 'Only failed runs' }),
+                .option('failed', { type: 'boolean', describe: 'Only failed runs (timed out and stopped ones too)' }),
             run(listRuns),
           )
           .command(

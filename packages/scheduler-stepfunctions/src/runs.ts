@@ -6,12 +6,13 @@ import { sfnSdk } from './sdk';
 
 /** A deployed flow's runs as Step Functions executions: listed, terminated, and their ends recorded. */
 
-export const STATUSES: Record<string, ExecutionStatus> = { running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED' };
+/** list-runs' filters, each the execution statuses it takes (a run timed out or stopped failed too). */
+export const STATUSES: Record<string, ExecutionStatus[]> = { running: ['RUNNING'], succeeded: ['SUCCEEDED'], failed: ['FAILED', 'TIMED_OUT', 'ABORTED'] };
 
 /** `list-runs`: the flow's executions, newest first (`wanted`: at most one of STATUSES' keys). */
 export async function listExecutions(flow: PreparedFlow, config: Config, wanted: string[]): Promise<void> {
   if (wanted.length > 1) throw new PluginError(`Give one of --${wanted.join(', --')}.`, { hint: 'or none, for every run' });
-  const listed = await withSfn(config, async (client) => executions(client, config, flow, wanted[0] === undefined ? undefined : STATUSES[wanted[0]]));
+  const listed = await withSfn(config, async (client) => executions(client, config, flow, wanted[0] === undefined ? [undefined] : (STATUSES[wanted[0]] as ExecutionStatus[])));
   const rows = [['RUN ID', 'STATUS', 'STARTED', 'STOPPED'], ...listed.map((e) => [e.runId, e.status, e.started, e.stopped])];
   process.stdout.write(rows.length === 1 ? `No runs of ${flow.graph.flowName} on Step Functions match.\n` : `${formatTable(rows)}\n`);
   const settled = await recordEnded(config, flow, listed.filter((e) => ENDED_UNRECORDED.includes(e.status)).map((e) => e.runId));
@@ -25,18 +26,21 @@ interface Listed {
   stopped: string;
 }
 
-async function executions(client: SFNClient, config: Config, flow: PreparedFlow, statusFilter: ExecutionStatus | undefined): Promise<Listed[]> {
+/** The executions with any of these statuses (`undefined`: every one), newest first. */
+async function executions(client: SFNClient, config: Config, flow: PreparedFlow, statusFilters: Array<ExecutionStatus | undefined>): Promise<Listed[]> {
   const stateMachineArn = await deployedStateMachine(client, stateMachineName(config, flow.graph.flowName));
   const listed: Listed[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new (sfnSdk().ListExecutionsCommand)({ stateMachineArn, statusFilter, nextToken }));
-    for (const execution of page.executions ?? []) {
-      listed.push({ runId: `sfn-${execution.name}`, status: execution.status ?? '', started: execution.startDate?.toISOString() ?? '', stopped: execution.stopDate?.toISOString() ?? '' });
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return listed;
+  for (const statusFilter of statusFilters) {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new (sfnSdk().ListExecutionsCommand)({ stateMachineArn, statusFilter, nextToken }));
+      for (const execution of page.executions ?? []) {
+        listed.push({ runId: `sfn-${execution.name}`, status: execution.status ?? '', started: execution.startDate?.toISOString() ?? '', stopped: execution.stopDate?.toISOString() ?? '' });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return listed.sort((a, b) => b.started.localeCompare(a.started));
 }
 
 /**
