@@ -73,7 +73,8 @@ export class BatchJob {
     const stream = detail.container?.logStreamName;
     if (stream && !this.tail && (detail.status === 'RUNNING' || ENDED.has(detail.status as string))) {
       this.tail = new LogTail(this.clients.logs, this.clients.logGroup, stream, (lines) => this.stdout.write(lines));
-      if (detail.status === 'RUNNING') this.follow();
+      // The first read two looks in: a short task has ended by then, and the drain reads it in one call.
+      if (detail.status === 'RUNNING') this.follow(2 * this.clients.intervalMs);
     }
     if (ENDED.has(detail.status as string)) await this.ended(detail);
   }
@@ -83,7 +84,7 @@ export class BatchJob {
    * quiet (each read is a CloudWatch call, and a wide foreach polling every job each look would cost more calls
    * than anything else it does). A failed read is tried again at the next look; the drain reads what is left.
    */
-  private follow(delayMs = this.clients.intervalMs): void {
+  private follow(delayMs: number): void {
     this.tailTimer = setTimeout(() => {
       const next = (lines: number) => (lines > 0 ? this.clients.intervalMs : Math.min(2 * delayMs, QUIET_LOOKS * this.clients.intervalMs));
       this.reading = (this.tail as LogTail).read().then(
