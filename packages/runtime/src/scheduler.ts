@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -306,6 +306,8 @@ export class Scheduler {
   /** Stores the attempt's logs; why they could not be stored, if so. */
   private async saveLogs(ref: TaskRef, attempt: number, base: string): Promise<string | undefined> {
     try {
+      // A stream that printed nothing has no file yet (captureStream makes it with the first byte): it is stored empty.
+      for (const file of [`${base}.stdout`, `${base}.stderr`]) if (!existsSync(file)) writeFileSync(file, '');
       await Promise.all([this.context.store.saveLog(ref, attempt, 'stdout', `${base}.stdout`), this.context.store.saveLog(ref, attempt, 'stderr', `${base}.stderr`)]);
       return undefined;
     } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -34,5 +34,16 @@ describe('a task stream copied to its log file and the terminal', () => {
       ['[1/body/2] four'],
     ]);
     expect(readFileSync(file, 'utf8')).toBe('one\r\ntwo\nthree\nfour');
+  });
+
+  test('a stream that prints nothing makes no file', async () => {
+    const out = terminal();
+    const file = join(mkdtempSync(join(tmpdir(), 'flowkit-output-')), 'task.stderr');
+    const source = new PassThrough();
+    const captured = captureStream(source, file, 'stderr', new RunConsole({ quiet: true, color: false }, out.stream, out.stream), () => '1/body/2');
+    source.end();
+    await captured;
+    expect(existsSync(file)).toBe(false);
+    expect(out.writes).toEqual([]);
   });
 });

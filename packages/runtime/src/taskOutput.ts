@@ -9,7 +9,8 @@ const MAX_LINE = 64 * 1024;
 
 /**
  * Copies one task stream to a log file (with backpressure, so memory stays bounded however much the
- * task prints) and, line by line, to the console with the task's prefix.
+ * task prints) and, line by line, to the console with the task's prefix. The file is made with the first byte: a
+ * stream that prints nothing (most tasks' stderr) costs no file opened and closed.
  */
 export async function captureStream(
   source: NodeJS.ReadableStream,
@@ -18,12 +19,13 @@ export async function captureStream(
   console: RunConsole,
   label: () => string,
 ): Promise<void> {
-  const sink: WriteStream = createWriteStream(file);
+  let sink: WriteStream | undefined;
   const decoder = new StringDecoder('utf8');
   let pending = '';
   // The lines of a chunk reach the console in one write.
   const show = (lines: string[]) => lines.length > 0 && console.taskLines(label(), stream, lines.map((text) => (text.endsWith('\r') ? text.slice(0, -1) : text)));
   source.on('data', (chunk: Buffer) => {
+    sink ??= createWriteStream(file);
     if (!sink.write(chunk)) {
       source.pause();
       sink.once('drain', () => source.resume());
@@ -46,6 +48,7 @@ export async function captureStream(
   await once(source, 'end');
   pending += decoder.end();
   if (pending) show([pending]);
+  if (!sink) return;
   sink.end();
   await once(sink, 'finish');
 }
