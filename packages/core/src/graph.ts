@@ -62,7 +62,8 @@ export function runGraphOf(graph: FlowGraph): RunGraph {
   const steps = Object.fromEntries(
     graph.order.map((name) => {
       const { type, next, foreach, parents, splitParents, matchingJoin, doc, line, decorators } = graph.steps[name] as GraphStep;
-      const step: RunGraphStep = { name, type, next, parents, splitParents, line, decorators: decorators.map((d) => d.name) };
+      // Fresh arrays: v8 serializes a shared one as a reference, and the same graph must always hash the same.
+      const step: RunGraphStep = { name, type, next: [...next], parents: [...parents], splitParents: [...splitParents], line, decorators: decorators.map((d) => d.name) };
       if (foreach !== undefined) step.foreach = foreach;
       if (matchingJoin !== undefined) step.matchingJoin = matchingJoin;
       if (doc !== undefined) step.doc = doc;
