@@ -228,8 +228,10 @@ export default class QuietFlow extends FlowSpec {
       new Promise<string>((resolve, reject) =>
         execFile('script', ['-qec', `${process.execPath} ${FLOWKIT_BIN} run q.ts`, '/dev/null'], { cwd: dir, env: { ...process.env, ...env, ...extra } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
       );
-    expect(await onTerminal({})).toContain('\u001b[');
-    expect(await onTerminal({ NO_COLOR: '1' })).not.toContain('\u001b[');
+    // Colour is SGR (`ESC[...m`); the status line's cursor moves and erases are not colour and stay.
+    const COLOUR = /\u001b\[[\d;]*m/;
+    expect(await onTerminal({})).toMatch(COLOUR);
+    expect(await onTerminal({ NO_COLOR: '1' })).not.toMatch(COLOUR);
   });
 });
 
