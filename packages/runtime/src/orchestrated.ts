@@ -1,7 +1,6 @@
 import { FlowKitError, type FlowSpec } from '@flowkit/core';
 import { parameterValues, parametersOf, readIncludedFiles } from '@flowkit/core/internal';
 import {
-  Settings,
   validateTags,
   type Config,
   type FlowDataStore,
@@ -84,26 +83,6 @@ async function splitCount(store: FlowDataStore, split: TaskRef): Promise<number>
   const items = latest?.data.transition?.foreach?.items;
   if (!items) throw new FlowKitError(`Foreach task ${split.runId}/${split.stepName}/${split.taskId} has not finished, so its join cannot know its inputs.`, { hint: 'run the join after every task of the foreach' });
   return items.length;
-}
-
-/**
- * A task an engine runs has no scheduler to vouch for it: while it runs it sends its own heartbeats, every
- * FLOWKIT_HEARTBEAT_SECONDS, to a provider that tracks liveness, so the provider fails it only once it died.
- * Returns what stops them.
- */
-export function heartbeatOrchestratedTask(metadata: MetadataProvider, ref: TaskRef, config: Config): () => void {
-  if (!metadata.heartbeat) return () => undefined;
-  const beat = metadata.heartbeat.bind(metadata);
-  let pending = false;
-  const timer = setInterval(() => {
-    if (pending) return;
-    pending = true;
-    beat(ref.flowName, ref.runId, [ref])
-      .catch((error: unknown) => process.stderr.write(`FlowKit: heartbeat to metadata provider '${metadata.name}' failed: ${(error as Error).message}\n`))
-      .finally(() => (pending = false));
-  }, config.seconds(Settings.heartbeatSeconds, 10) * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** After a task succeeded: a foreach publishes its split count for the engine; `end` marks the run succeeded. */

@@ -6,6 +6,7 @@ import type { FlowDataStore, FlowGraph, LaunchPlan, LaunchedTask, Launcher, Meta
 import type { RunConsole } from './console';
 import type { RunEvents } from './events';
 import { diedOutcome, exitCause } from './exits';
+import { startHeartbeats } from './heartbeats';
 import { PARAMETERS_PATH } from './parameters';
 import { readTaskRecords, writeTaskRecords } from './records';
 import type { StepProgress } from './progress';
@@ -88,7 +89,8 @@ export class Scheduler {
   /** Runs the flow from `start`; resolves true when `end` finished, false when a task failed for good. */
   async execute(): Promise<boolean> {
     this.queue.push({ stepName: 'start', inputPaths: [PARAMETERS_PATH], frames: [] });
-    const heartbeat = this.startHeartbeat();
+    const { metadata, graph, runId, console, heartbeatSeconds } = this.context;
+    const stopHeartbeats = startHeartbeats(metadata, { flowName: graph.flowName, runId }, heartbeatSeconds, () => [...this.running].map((r) => r.ref), (message) => console.error(message));
     try {
       while (!this.finished && (this.failed === undefined || this.running.size > 0)) {
         while (this.failed === undefined && this.queue.length > 0 && this.running.size < this.context.maxWorkers) {
@@ -100,7 +102,7 @@ export class Scheduler {
         this.changed = false;
       }
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeats();
       rmSync(this.logDir, { recursive: true, force: true });
     }
     return this.finished && this.failed === undefined;
@@ -139,21 +141,6 @@ export class Scheduler {
       setTimeout(() => launched.kill('SIGKILL'), KILL_GRACE_MS).unref();
     }
     this.notify();
-  }
-
-  /** Tells a provider that tracks liveness that the run and its running tasks are alive (it fails them when this stops). */
-  private startHeartbeat(): NodeJS.Timeout | undefined {
-    const { metadata, graph, runId, console } = this.context;
-    if (!metadata.heartbeat) return undefined;
-    const beat = metadata.heartbeat.bind(metadata);
-    let pending = false;
-    return setInterval(() => {
-      if (pending) return;
-      pending = true;
-      beat(graph.flowName, runId, [...this.running].map((r) => r.ref))
-        .catch((error: unknown) => console.error(`Heartbeat to metadata provider '${metadata.name}' failed: ${(error as Error).message}`))
-        .finally(() => (pending = false));
-    }, this.context.heartbeatSeconds * 1000);
   }
 
   private notify(): void {

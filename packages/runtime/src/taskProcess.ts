@@ -2,13 +2,14 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlowKitError, type FlowSpec } from '@flowkit/core';
 import { formatError, mapStacksOfBundle, openDataStore, openMetadataProvider } from '@flowkit/core/internal';
-import { FlowDataStore, loadConfig, registry, resolveUser, type FlowGraph, type FlowKitPlugin, type TaskRef } from '@flowkit/core/plugin';
+import { FlowDataStore, Settings, loadConfig, registry, resolveUser, type FlowGraph, type FlowKitPlugin, type TaskRef } from '@flowkit/core/plugin';
 import { findFlowClass, flowStep } from './flowClass';
 import { resolveStepDecorators } from './decorators';
 import { executeTask } from './task/executor';
 import { bootstrapExitCause, diedOutcome } from './exits';
 import { readTaskRecords, writeTaskRecords } from './records';
-import { afterOrchestratedTask, failOrchestratedRun, heartbeatOrchestratedTask, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
+import { afterOrchestratedTask, failOrchestratedRun, initOrchestratedRun, orchestratedRef, resolveOrchestratedTask } from './orchestrated';
+import { startHeartbeats } from './heartbeats';
 import { decodeFailedRunArgs, decodeInitArgs, decodeOrchestratedArgs, decodeTaskArgs, isOrchestrated, type InitArgs, type OrchestratedTaskArgs, type TaskArgs } from './taskArgs';
 
 /** Where a task away from this machine keeps host-bound records: under its working directory, the bootstrap's scratch. */
@@ -61,7 +62,10 @@ async function runTask(flowModule: Record<string, unknown>, plugins: FlowKitPlug
   const given = orchestrated ?? decodeTaskArgs(command);
   const { config, store, ref, metadata } = await openTask(graph, given, orchestrated !== undefined);
   const args = orchestrated ? await resolveOrchestratedTask(graph, orchestrated, store, metadata) : (given as TaskArgs);
-  const stopHeartbeats = orchestrated ? heartbeatOrchestratedTask(metadata, ref, config) : undefined;
+  // A task an engine runs has no scheduler to vouch for it: it sends its own heartbeats while it runs.
+  const stopHeartbeats = orchestrated
+    ? startHeartbeats(metadata, ref, config.seconds(Settings.heartbeatSeconds, 10), () => [ref], (message) => process.stderr.write(`FlowKit: ${message}\n`))
+    : undefined;
   try {
     await executeTask({ ...args, user: resolveUser(config) }, {
       graph,
