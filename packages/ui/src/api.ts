@@ -112,12 +112,12 @@ async function runState(run: Run, record: RunRecord): Promise<RunState> {
  */
 export async function getRun(flowName: string, runId: string): Promise<{ run: RunSummary; steps: StepSummary[]; edges: Array<[string, string]> }> {
   const run = new Run(`${flowName}/${runId}`);
-  const [summary, graph, ran] = await Promise.all([runSummary(run), run.graph, run.steps()]);
-  const tasks = new Map(await Promise.all(ran.map(async (step) => [step.id, await step.tasks()] as const)));
+  const [summary, graph] = await Promise.all([runSummary(run), run.graph]);
   if (graph) {
-    const steps = await Promise.all(graph.order.map((name) => stepSummary(name, tasks.get(name) ?? [], inForeach(graph, name))));
+    const steps = await Promise.all(graph.order.map(async (name) => stepSummary(name, await run.step(name).tasksSoFar(), inForeach(graph, name))));
     return { run: summary, steps, edges: graph.order.flatMap((name) => (graph.steps[name]?.next ?? []).map((to): [string, string] => [name, to])) };
   }
+  const tasks = new Map(await Promise.all((await run.steps()).map(async (step) => [step.id, await step.tasks()] as const)));
   const edges = new Map<string, [string, string]>();
   for (const [name, stepTasks] of tasks) {
     for (const parents of await Promise.all(stepTasks.map((task) => task.parentTasks))) {
