@@ -6,8 +6,18 @@ import { sfnSdk } from './sdk';
 
 /** A deployed flow's runs as Step Functions executions: listed, terminated, and their ends recorded. */
 
+/**
+ * How an execution can end with no state left to record its run: its own TimeoutSeconds (--workflow-timeout) and
+ * StopExecution end it outright, and no Catch sees either (a Catch handles what a state raises). The state machine
+ * records every other end itself (`end` succeeded, `Record failure` failed). So the FlowKit commands that see the
+ * execution record these: `terminate` as it stops one, `list-runs` for any that ended so (say, stopped from the
+ * console). Until then `flowkit status` shows such a run "running or stopped", and the client's run.finished is
+ * false (as for any run whose end step never ran); `resume` takes it either way.
+ */
+const ENDED_UNRECORDED: ExecutionStatus[] = ['TIMED_OUT', 'ABORTED'];
+
 /** list-runs' filters, each the execution statuses it takes (a run timed out or stopped failed too). */
-export const STATUSES: Record<string, ExecutionStatus[]> = { running: ['RUNNING'], succeeded: ['SUCCEEDED'], failed: ['FAILED', 'TIMED_OUT', 'ABORTED'] };
+export const STATUSES: Record<string, ExecutionStatus[]> = { running: ['RUNNING'], succeeded: ['SUCCEEDED'], failed: ['FAILED', ...ENDED_UNRECORDED] };
 
 /** `list-runs`: the flow's executions, newest first (`wanted`: at most one of STATUSES' keys). */
 export async function listExecutions(flow: PreparedFlow, config: Config, wanted: string[]): Promise<void> {
@@ -15,7 +25,7 @@ export async function listExecutions(flow: PreparedFlow, config: Config, wanted:
   const listed = await withSfn(config, async (client) => executions(client, config, flow, wanted[0] === undefined ? [undefined] : (STATUSES[wanted[0]] as ExecutionStatus[])));
   const rows = [['RUN ID', 'STATUS', 'STARTED', 'STOPPED'], ...listed.map((e) => [e.runId, e.status, e.started, e.stopped])];
   process.stdout.write(rows.length === 1 ? `No runs of ${flow.graph.flowName} on Step Functions match.\n` : `${formatTable(rows)}\n`);
-  const settled = await recordEnded(config, flow, listed.filter((e) => ENDED_UNRECORDED.includes(e.status)).map((e) => e.runId));
+  const settled = await recordEnded(config, flow, listed.filter((e) => ENDED_UNRECORDED.includes(e.status as ExecutionStatus)).map((e) => e.runId));
   for (const runId of settled) process.stdout.write(`Run ${runId} ended on Step Functions without recording it: recorded failed.\n`);
 }
 
@@ -43,15 +53,6 @@ async function executions(client: SFNClient, config: Config, flow: PreparedFlow,
   return listed.sort((a, b) => b.started.localeCompare(a.started));
 }
 
-/**
- * How an execution can end with no state left to record its run: its own TimeoutSeconds (--workflow-timeout) and
- * StopExecution end it outright, and no Catch sees either (a Catch handles what a state raises). The state machine
- * records every other end itself (`end` succeeded, `Record failure` failed). So the FlowKit commands that see the
- * execution record these: `terminate` as it stops one, `list-runs` for any that ended so (say, stopped from the
- * console). Until then `flowkit status` shows such a run "running or stopped", and the client's run.finished is
- * false (as for any run whose end step never ran); `resume` takes it either way.
- */
-const ENDED_UNRECORDED = ['TIMED_OUT', 'ABORTED'];
 
 /** Records failed those of these runs still recorded running; the ones it recorded. */
 async function recordEnded(config: Config, flow: PreparedFlow, runIds: string[]): Promise<string[]> {
